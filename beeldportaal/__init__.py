@@ -1,0 +1,1 @@
+"""Beeldportaal composition root: settings, CLI, mounting the components, ``serve``."""

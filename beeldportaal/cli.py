@@ -1,0 +1,80 @@
+"""The ``beeldportaal`` command line: init, serve, patients."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Callable, Sequence
+
+from xds_common.db import session_factory
+from xds_common.settings import Settings, SettingsError, load_settings
+from xds_registry import migrate
+from xds_registry.patients import PatientIdentity, PatientIdRejected
+
+
+def cmd_init(settings: Settings, _args: argparse.Namespace) -> int:
+    """Create the home folder and bring the database schema up to date."""
+    settings.home.mkdir(parents=True, exist_ok=True)
+    migrate.upgrade(settings.database_url)
+    print(f"home {settings.home}")
+    print(f"database ready: {settings.database_url.split('@')[-1]}")
+    print(f"homeCommunityId {settings.home_community_id}")
+    print(f"repositoryUniqueId {settings.repository_unique_id}")
+    return 0
+
+
+def cmd_serve(settings: Settings, _args: argparse.Namespace) -> int:
+    """Run every component in one process."""
+    from beeldportaal.server import serve
+
+    migrate.upgrade(settings.database_url)
+    serve(settings)
+    return 0
+
+
+def cmd_patients_add(settings: Settings, args: argparse.Namespace) -> int:
+    """Register patient ids, as the identity feed would (ITI-8 A01)."""
+    identity = PatientIdentity(
+        session_factory(settings.database_url, write=True), settings.patient_id_domains
+    )
+    status = 0
+    for patient_id in args.patient_ids:
+        try:
+            print(f"{patient_id}: {identity.add(patient_id)}")
+        except PatientIdRejected as exc:
+            print(f"{patient_id}: rejected: {exc.reason}", file=sys.stderr)
+            status = 2
+    return status
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="beeldportaal",
+        description="Standards-based exchange server for radiology images and reports. "
+        "Settings come from BEELDPORTAAL_* environment variables (see README).",
+    )
+    sub = parser.add_subparsers(dest="command", required=True)
+    sub.add_parser("init", help="create ./var and the database schema").set_defaults(
+        func=cmd_init
+    )
+    sub.add_parser("serve", help="run every component in one process").set_defaults(
+        func=cmd_serve
+    )
+    patients = sub.add_parser("patients", help="patient identity feed")
+    psub = patients.add_subparsers(dest="patients_command", required=True)
+    add = psub.add_parser("add", help="register patient ids like ID^^^&OID&ISO")
+    add.add_argument("patient_ids", nargs="+", metavar="CX")
+    add.set_defaults(func=cmd_patients_add)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the console script."""
+    args = _parser().parse_args(argv)
+    try:
+        settings = load_settings()
+    except SettingsError as exc:
+        print(f"configuration error: {exc}", file=sys.stderr)
+        return 2
+    func: Callable[[Settings, argparse.Namespace], int] = args.func
+    return func(settings, args)

@@ -1,0 +1,1 @@
+"""Shared runtime for the XDS components: metadata model, ebRIM, SOAP, XML, errors, db."""

@@ -1,0 +1,112 @@
+"""The one dispatch boundary every SOAP request passes through (ITI TF-2x Appendix V).
+
+Action -> handler table (no if-chains). Here, and only here, errors are rendered:
+``SoapFault`` -> SOAP Fault, ``XdsError`` -> the transaction's error response, anything
+unexpected -> the transaction's default error code, logged with a request id. Authentication
+and audit hook in through ``before``/``after`` callbacks.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from lxml import etree
+
+from profiles.transactions import Transaction
+from xds_common import soap
+from xds_common.errors import RegistryError, XdsError
+
+log = logging.getLogger(__name__)
+
+Handler = Callable[[soap.SoapRequest], etree._Element]
+ErrorRenderer = Callable[[list[RegistryError]], etree._Element]
+Hook = Callable[[Transaction, soap.SoapRequest], None]
+AfterHook = Callable[[Transaction, soap.SoapRequest, etree._Element], None]
+
+
+@dataclass(frozen=True)
+class Route:
+    """How one transaction is served."""
+
+    transaction: Transaction
+    handler: Handler
+    render_errors: ErrorRenderer
+
+
+@dataclass(frozen=True)
+class Reply:
+    """An HTTP answer: status, content type, body."""
+
+    status: int
+    content_type: str
+    body: bytes
+
+
+@dataclass
+class Dispatcher:
+    """Dispatches SOAP requests of one endpoint by their wsa:Action."""
+
+    routes: dict[str, Route] = field(default_factory=dict)
+    max_bytes: int = 20 * 1024 * 1024
+    before: list[Hook] = field(default_factory=list)
+    after: list[AfterHook] = field(default_factory=list)
+
+    def add(self, transaction: Transaction, handler: Handler, render: ErrorRenderer) -> None:
+        """Serve ``transaction`` with ``handler``; ``render`` builds its error response."""
+        self.routes[transaction.request_action] = Route(transaction, handler, render)
+
+    def _fault(self, error: soap.SoapFault, relates_to: str = "") -> Reply:
+        status = 500 if error.code == "Receiver" else 400
+        return Reply(status, soap.SOAP_CONTENT_TYPE, soap.fault(error, relates_to))
+
+    def too_large(self) -> Reply:
+        """HTTP 413 with a SOAP Fault for a body over the configured limit."""
+        error = soap.SoapFault(f"request larger than {self.max_bytes} bytes")
+        return Reply(413, soap.SOAP_CONTENT_TYPE, soap.fault(error))
+
+    def dispatch(self, data: bytes, content_type: str) -> Reply:
+        """Handle one request body; never raises."""
+        if len(data) > self.max_bytes:
+            return self.too_large()
+        try:
+            request = soap.read_request(data, content_type, self.max_bytes)
+        except soap.SoapFault as exc:
+            return self._fault(exc)
+        route = self.routes.get(request.action)
+        if route is None:
+            error = soap.SoapFault(
+                f"action {request.action!r} is not supported by this endpoint",
+                subcode="wsa:ActionNotSupported",
+            )
+            return self._fault(error, request.message_id)
+        payload = self._run(route, request)
+        body = soap.envelope(route.transaction.response_action, request.message_id, payload)
+        return Reply(200, soap.SOAP_CONTENT_TYPE, body)
+
+    def _run(self, route: Route, request: soap.SoapRequest) -> etree._Element:
+        transaction = route.transaction
+        try:
+            if request.body.tag != transaction.request_element:
+                raise XdsError(
+                    transaction.default_error,
+                    f"{transaction.id} expects {etree.QName(transaction.request_element).localname}"
+                    f" in the SOAP Body, got {etree.QName(request.body).localname}",
+                )
+            for hook in self.before:
+                hook(transaction, request)
+            payload = route.handler(request)
+        except XdsError as exc:
+            payload = route.render_errors(exc.errors)
+        except Exception:
+            request_id = uuid.uuid4().hex[:12]
+            log.exception("request %s (%s) failed unexpectedly", request_id, transaction.id)
+            error = RegistryError(
+                transaction.default_error, f"internal error, request id {request_id}"
+            )
+            payload = route.render_errors([error])
+        for after in self.after:
+            after(transaction, request, payload)
+        return payload

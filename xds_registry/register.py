@@ -1,0 +1,140 @@
+"""ITI-42 Register Document Set-b (ITI TF-2b 3.42.4.1.3): validate, assign ids, commit atomically.
+
+Nothing becomes visible before the one database transaction commits; any error rolls the
+whole submission back and answers Failure with every error found.
+"""
+
+from __future__ import annotations
+
+from lxml import etree
+from sqlalchemy.orm import Session
+
+from profiles.errors import ErrorCode
+from profiles.vocabulary import AssociationType, SlotName, Status
+from xds_common import soap
+from xds_common.ebrim import ids, rim
+from xds_common.ebrim import writer as ebrim_writer
+from xds_common.ebrim.reader import ReadResult, read_object_list, to_association
+from xds_common.errors import ErrorCollector, XdsError
+from xds_common.metadata import Submission
+from xds_common.validation import check_objects
+from xds_common.xml import to_bytes
+from xds_registry import relations, submission
+from xds_registry.context import RegistryContext, now_dtm
+from xds_registry.storage import objects
+from xds_registry.storage import patients as patient_store
+
+E = ErrorCode
+
+
+def read_submission(body: etree._Element) -> tuple[ReadResult, dict[str, str]]:
+    """Assign UUIDs to symbolic ids and read the objects (ITI TF-2b 3.42.4.1.3.7)."""
+    object_list = body.find(rim.T_OBJECT_LIST)
+    if object_list is None:
+        raise XdsError(E.REGISTRY_METADATA_ERROR, "SubmitObjectsRequest has no RegistryObjectList")
+    mapping = ids.assign_uuids(object_list)
+    return read_object_list(object_list), mapping
+
+
+def check_message(result: ReadResult, out: ErrorCollector) -> str:
+    """All checks that need no stored data; return the submission's patient id."""
+    sub = result.submission
+    check_objects(result, "ITI-42", out, E.REGISTRY_METADATA_ERROR)
+    submission.check_single_submission_set(sub, out)
+    submission.check_membership(sub, out)
+    submission.check_unique_ids_in_message(sub, out)
+    return submission.check_patient_ids(sub, out)
+
+
+def check_patient(session: Session, patient_id: str, out: ErrorCollector) -> None:
+    """The patient id must be known from the identity feed and not merged away (TF-2b 3.42)."""
+    if patient_id and not patient_store.is_active(session, patient_id):
+        out.add(E.UNKNOWN_PATIENT_ID, patient_id)
+
+
+def check_unique_ids(session: Session, sub: Submission, out: ErrorCollector) -> None:
+    """SS/FD uniqueIds are new; a reused DE uniqueId needs the same hash and size."""
+    taken = objects.unique_ids_in_use(
+        session, [o.unique_id for o in (*sub.submission_sets, *sub.folders)]
+    )
+    for unique_id in sorted(taken):
+        out.add(E.DUPLICATE_UNIQUE_ID_IN_REGISTRY, f"uniqueId {unique_id} is already registered")
+    stored = objects.documents_by_unique_id(session, [d.unique_id for d in sub.documents])
+    for de in sub.documents:
+        for row in stored:
+            if row.unique_id != de.unique_id:
+                continue
+            if (row.hash or "").lower() != de.hash.lower():
+                out.add(E.NON_IDENTICAL_HASH, f"uniqueId {de.unique_id} is registered with "
+                        f"hash {row.hash}, this submission has {de.hash}", de.entry_uuid)  # fmt: skip
+            elif str(row.size) != de.size:
+                out.add(E.NON_IDENTICAL_SIZE, f"uniqueId {de.unique_id} is registered with "
+                        f"size {row.size}, this submission has {de.size}", de.entry_uuid)  # fmt: skip
+
+
+def _xml(result: ReadResult, uuid: str) -> str:
+    element = result.raw[uuid].element
+    ids.normalise(element)
+    return to_bytes(element).decode()
+
+
+def store(
+    session: Session, result: ReadResult, fx: relations.Effects, when: str
+) -> list[str]:
+    """Insert the submission's objects and apply its side effects; return new UUIDs."""
+    sub = result.submission
+    for ss in sub.submission_sets:
+        objects.add_submission_set(session, ss, _xml(result, ss.entry_uuid))
+    for de in sub.documents:
+        de.availability_status = Status.APPROVED
+        objects.add_document(session, de, _xml(result, de.entry_uuid))
+    for fd in sub.folders:
+        fd.availability_status = Status.APPROVED
+        objects.add_folder(session, fd, _xml(result, fd.entry_uuid), when)
+    for assoc in sub.associations:
+        assoc.availability_status = Status.APPROVED
+        objects.add_association(session, assoc, _xml(result, assoc.entry_uuid))
+    created = _inherit_folders(session, sub, fx)
+    objects.set_document_status(session, sorted(fx.deprecate), Status.DEPRECATED)
+    objects.touch_folders(session, sorted(fx.touched_folders), when)
+    return created
+
+
+def _inherit_folders(session: Session, sub: Submission, fx: relations.Effects) -> list[str]:
+    """FD -> replacement HasMember plus SS -> that HasMember (ITI TF-2b 3.42.4.1.3.5)."""
+    created = []
+    ss_uuid = sub.submission_sets[0].entry_uuid
+    for folder, document in fx.inherited:
+        link_id, member_id = ids.new_uuid(), ids.new_uuid()
+        link = ebrim_writer.association(link_id, AssociationType.HAS_MEMBER, folder, document)
+        member = ebrim_writer.association(
+            member_id,
+            AssociationType.HAS_MEMBER,
+            ss_uuid,
+            link_id,
+            {SlotName.SUBMISSION_SET_STATUS: "Original"},
+        )
+        for element in (link, member):
+            model = to_association(rim.read_object(element))
+            objects.add_association(session, model, to_bytes(element).decode())
+        created += [link_id, member_id]
+    return created
+
+
+def register(ctx: RegistryContext, request: soap.SoapRequest) -> etree._Element:
+    """Handle one ITI-42 request and return its RegistryResponse."""
+    result, _mapping = read_submission(request.body)
+    out = ErrorCollector()
+    patient_id = check_message(result, out)
+    out.raise_if_errors()
+    with ctx.write() as session, session.begin():
+        check_patient(session, patient_id, out)
+        check_unique_ids(session, result.submission, out)
+        ends = relations.resolve_ends(session, result.submission)
+        fx = relations.check_associations(result.submission, ends, out)
+        out.raise_if_errors()
+        relations.replacement_effects(session, result.submission, fx)
+        store(session, result, fx, now_dtm())
+    return ebrim_writer.registry_response(out.warnings)
+
+

@@ -1,0 +1,42 @@
+"""The registry's SOAP endpoint: its transactions, handlers and error renderers, as a table."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from lxml import etree
+
+from profiles import transactions as tx
+from xds_common import soap
+from xds_common.dispatch import Dispatcher
+from xds_common.ebrim import writer
+from xds_common.errors import RegistryError
+from xds_registry.context import RegistryContext
+from xds_registry.register import register
+
+
+def _query_errors(errors: list[RegistryError]) -> etree._Element:
+    return writer.query_response([], errors)
+
+
+def _stored_query(ctx: RegistryContext) -> Callable[[soap.SoapRequest], etree._Element]:
+    def handle(request: soap.SoapRequest) -> etree._Element:
+        from xds_registry.query.service import QueryConfig, run_stored_query
+
+        config = QueryConfig(
+            result_limit=ctx.query_result_limit,
+            unknown_patient_error=ctx.unknown_patient_query_error,
+            home_community_id=ctx.home_community_id,
+        )
+        with ctx.read() as session:
+            return run_stored_query(session, request.body, config)
+
+    return handle
+
+
+def build_dispatcher(ctx: RegistryContext, max_bytes: int) -> Dispatcher:
+    """The Document Registry actor's transactions (ITI-18, ITI-42, ITI-57, ITI-62)."""
+    dispatcher = Dispatcher(max_bytes=max_bytes)
+    dispatcher.add(tx.ITI_42, lambda request: register(ctx, request), writer.registry_response)
+    dispatcher.add(tx.ITI_18, _stored_query(ctx), _query_errors)
+    return dispatcher

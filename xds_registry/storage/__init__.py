@@ -1,0 +1,1 @@
+"""Storage of registry objects: the only place that knows the registry's tables."""
