@@ -34,12 +34,12 @@ importlint: $(STAMP)
 test: $(STAMP) lint typecheck importlint
 	set -o pipefail; scripts/services.sh up; \
 	trap 'scripts/services.sh down' EXIT; \
-	source scripts/services.env; \
+	source .test-services/services.env; \
 	$(BIN)/python -m pytest
 
 bench: $(STAMP)
 	scripts/services.sh up; trap 'scripts/services.sh down' EXIT; \
-	source scripts/services.env; $(BIN)/python bench/registry.py
+	source .test-services/services.env; $(BIN)/python bench/registry.py
 
 clean:
 	rm -rf $(VENV) var .mypy_cache .ruff_cache .pytest_cache

@@ -61,15 +61,15 @@ def check_unique_ids(session: Session, sub: Submission, out: ErrorCollector) -> 
         out.add(E.DUPLICATE_UNIQUE_ID_IN_REGISTRY, f"uniqueId {unique_id} is already registered")
     stored = objects.documents_by_unique_id(session, [d.unique_id for d in sub.documents])
     for de in sub.documents:
-        for row in stored:
-            if row.unique_id != de.unique_id:
-                continue
-            if (row.hash or "").lower() != de.hash.lower():
-                out.add(E.NON_IDENTICAL_HASH, f"uniqueId {de.unique_id} is registered with "
-                        f"hash {row.hash}, this submission has {de.hash}", de.entry_uuid)  # fmt: skip
-            elif str(row.size) != de.size:
-                out.add(E.NON_IDENTICAL_SIZE, f"uniqueId {de.unique_id} is registered with "
-                        f"size {row.size}, this submission has {de.size}", de.entry_uuid)  # fmt: skip
+        rows = [r for r in stored if r.unique_id == de.unique_id]
+        hashes = {(r.hash or "").lower() for r in rows} - {de.hash.lower()}
+        sizes = {str(r.size) for r in rows} - {de.size}
+        if hashes:
+            out.add(E.NON_IDENTICAL_HASH, f"uniqueId {de.unique_id} is registered with hash "
+                    f"{hashes.pop()}, this submission has {de.hash}", de.entry_uuid)  # fmt: skip
+        elif sizes:
+            out.add(E.NON_IDENTICAL_SIZE, f"uniqueId {de.unique_id} is registered with size "
+                    f"{sizes.pop()}, this submission has {de.size}", de.entry_uuid)  # fmt: skip
 
 
 def _xml(result: ReadResult, uuid: str) -> str:
