@@ -63,6 +63,8 @@ def parse_cx(value: str) -> Cx | None:
     parts = value.split("^")
     if len(parts) != 4 or parts[1] or parts[2] or not parts[0]:
         return None
+    if any(c in parts[0] for c in "&~\\|"):
+        return None
     aa = parts[3].split("&")
     if len(aa) != 3 or aa[0] or aa[2] != "ISO" or not is_oid(aa[1]):
         return None

@@ -69,8 +69,8 @@ class PatientIdentity:
         if old == new:
             raise PatientIdRejected("the two ids of a merge are equal", subsumed)
         with transaction(self.sessions) as session:
-            for pid in (old, new):
-                if not store.is_active(session, pid):
+            for pid in sorted((old, new)):
+                if not store.is_active(session, pid, lock=True):
                     raise PatientIdRejected("not a known active patient id", pid)
             store.merge(session, old, new)
         return FeedOutcome.MERGED

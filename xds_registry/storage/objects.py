@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import insert, or_, select, update
 from sqlalchemy.orm import Session
 
 from profiles.vocabulary import DocumentAvailability, Status
@@ -29,38 +29,67 @@ def _codes(uuid: str, attribute: str, codes: Iterable[Code]) -> list[CodeRow]:
     return [CodeRow(object_uuid=uuid, attribute=attribute, code=c.key) for c in codes]
 
 
+def document_rows(
+    de: DocumentEntry, xml: str, version: int = 1
+) -> list[tuple[type, dict[str, object]]]:
+    """The rows that store one DocumentEntry: its own row and its index rows."""
+    uuid = de.entry_uuid
+    rows: list[tuple[type, dict[str, object]]] = [
+        (
+            DocumentRow,
+            {
+                "entry_uuid": uuid,
+                "lid": de.lid or uuid,
+                "version": version,
+                "status": de.availability_status or Status.APPROVED,
+                "patient_id": de.patient_id,
+                "unique_id": de.unique_id,
+                "object_type": de.object_type,
+                "availability": de.document_availability or DocumentAvailability.ONLINE,
+                "class_code": _key(de.class_code),
+                "type_code": _key(de.type_code),
+                "practice_setting_code": _key(de.practice_setting_code),
+                "hcft_code": _key(de.healthcare_facility_type_code),
+                "format_code": _key(de.format_code),
+                "creation_time": pad_dtm(de.creation_time) or None,
+                "service_start_time": pad_dtm(de.service_start_time) or None,
+                "service_stop_time": pad_dtm(de.service_stop_time) or None,
+                "hash": de.hash or None,
+                "size": int(de.size) if de.size.isdigit() else None,
+                "repository_unique_id": de.repository_unique_id or None,
+                "mime_type": de.mime_type or None,
+                "xml": xml,
+            },
+        )
+    ]
+    for attribute, codes in (
+        ("eventCodeList", de.event_codes),
+        ("confidentialityCode", de.confidentiality_codes),
+    ):
+        rows += [(CodeRow, {"object_uuid": uuid, "attribute": attribute, "code": c.key})
+                 for c in codes]  # fmt: skip
+    rows += [(AuthorRow, {"object_uuid": uuid, "person": a.person})
+             for a in de.authors if a.person]  # fmt: skip
+    rows += [(ReferenceIdRow, {"object_uuid": uuid, "value": v}) for v in de.reference_ids]
+    return rows
+
+
 def add_document(session: Session, de: DocumentEntry, xml: str, version: int = 1) -> None:
     """Insert a DocumentEntry with its index rows (status Approved unless set)."""
-    uuid = de.entry_uuid
-    session.add(
-        DocumentRow(
-            entry_uuid=uuid,
-            lid=de.lid or uuid,
-            version=version,
-            status=de.availability_status or Status.APPROVED,
-            patient_id=de.patient_id,
-            unique_id=de.unique_id,
-            object_type=de.object_type,
-            availability=de.document_availability or DocumentAvailability.ONLINE,
-            class_code=_key(de.class_code),
-            type_code=_key(de.type_code),
-            practice_setting_code=_key(de.practice_setting_code),
-            hcft_code=_key(de.healthcare_facility_type_code),
-            format_code=_key(de.format_code),
-            creation_time=pad_dtm(de.creation_time) or None,
-            service_start_time=pad_dtm(de.service_start_time) or None,
-            service_stop_time=pad_dtm(de.service_stop_time) or None,
-            hash=de.hash or None,
-            size=int(de.size) if de.size.isdigit() else None,
-            repository_unique_id=de.repository_unique_id or None,
-            mime_type=de.mime_type or None,
-            xml=xml,
-        )
-    )
-    session.add_all(_codes(uuid, "eventCodeList", de.event_codes))
-    session.add_all(_codes(uuid, "confidentialityCode", de.confidentiality_codes))
-    session.add_all(AuthorRow(object_uuid=uuid, person=a.person) for a in de.authors if a.person)
-    session.add_all(ReferenceIdRow(object_uuid=uuid, value=v) for v in de.reference_ids)
+    session.add_all(table(**values) for table, values in document_rows(de, xml, version))
+
+
+def add_documents_bulk(session: Session, entries: Iterable[tuple[DocumentEntry, str]]) -> int:
+    """Insert many DocumentEntries with executemany per table (bulk loads, benchmarks)."""
+    by_table: dict[type, list[dict[str, object]]] = {}
+    count = 0
+    for de, xml in entries:
+        count += 1
+        for table, values in document_rows(de, xml):
+            by_table.setdefault(table, []).append(values)
+    for table, rows in by_table.items():
+        session.execute(insert(table), rows)
+    return count
 
 
 def add_submission_set(session: Session, ss: SubmissionSet, xml: str) -> None:
@@ -82,9 +111,7 @@ def add_submission_set(session: Session, ss: SubmissionSet, xml: str) -> None:
     )
 
 
-def add_folder(
-    session: Session, fd: Folder, xml: str, last_update: str, version: int = 1
-) -> None:
+def add_folder(session: Session, fd: Folder, xml: str, last_update: str, version: int = 1) -> None:
     """Insert a Folder with its codeList rows."""
     session.add(
         FolderRow(

@@ -28,16 +28,17 @@ def get(session: Session, patient_id: str) -> Patient | None:
     return session.get(Patient, patient_id)
 
 
-def is_active(session: Session, patient_id: str) -> bool:
-    """True when the id is known and not subsumed by a merge."""
-    row = session.get(Patient, patient_id)
+def is_active(session: Session, patient_id: str, *, lock: bool = False) -> bool:
+    """True when the id is known and not subsumed; ``lock`` holds the row until commit."""
+    row = session.get(Patient, patient_id, with_for_update=lock)
     return row is not None and row.merged_into is None
 
 
 def merge(session: Session, subsumed: str, surviving: str) -> None:
     """Record that ``subsumed`` is merged into ``surviving`` (caller checked preconditions)."""
-    row = session.get(Patient, subsumed)
-    assert row is not None
+    row = session.get(Patient, subsumed, with_for_update=True)
+    if row is None:
+        raise LookupError(f"unknown patient id {subsumed}")
     row.merged_into = surviving
     row.updated = _now()
     session.flush()
