@@ -26,7 +26,7 @@ def is_uuid_urn(value: str) -> bool:
 
 
 def check_dtm(value: str) -> str | None:
-    """DTM: ``YYYY[MM[DD[hh[mm[ss]]]]]`` in UTC, no zone, no fraction (ITI TF-3 Table 4.2.3.1.7-2)."""
+    """DTM ``YYYY[MM[DD[hh[mm[ss]]]]]``, UTC, no zone or fraction (TF-3 Table 4.2.3.1.7-2)."""
     if not _DTM.match(value):
         return "not a DTM (YYYY[MM[DD[hh[mm[ss]]]]])"
     month = value[4:6]

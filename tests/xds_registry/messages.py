@@ -10,6 +10,8 @@ import uuid
 from dataclasses import dataclass, field
 
 from profiles.stored_queries import FIND_DOCUMENTS
+from profiles.vocabulary import ClassificationNode
+from profiles.vocabulary import Scheme as S  # noqa: N817
 
 AUTHORITY = "1.3.6.1.4.1.21367.2005.13.20.1000"
 
@@ -80,20 +82,20 @@ def document(d: Doc, patient: str) -> str:
         + slot("serviceStopTime", "20240102")
         + d.extra
         + '<rim:Name><rim:LocalizedString value="Verslag"/></rim:Name>'
-        + '<rim:Classification classificationScheme="urn:uuid:93606bcf-9494-43ec-9b4e-a7748d1a838d"'
+        + '<rim:Classification classificationScheme=S.DE_AUTHOR'
         f' classifiedObject="{d.id}" nodeRepresentation="" id="au-{d.id}">'
         + slot("authorPerson", "^Jansen^Anna^^^")
         + slot("authorInstitution", "Ziekenhuis^^^^^&1.2.3&ISO^^^^ZH1")
         + "</rim:Classification>"
-        + code("urn:uuid:41a5887f-8865-4c09-adf7-e362475b143a", d.id, d.class_code, "1.2.3.6")
-        + code("urn:uuid:f4f85eac-e6cb-4883-b524-f2705394840f", d.id, "N", "2.16.840.1.113883.5.25")
-        + code("urn:uuid:2c6b8cb7-8b2a-4051-b291-b1ae6a575ef4", d.id, "CT", "1.2.840.10008.2.16.4")
-        + code("urn:uuid:a09d5840-386c-46f2-b5ad-9c3699a4309d", d.id, "urn:ihe:rad:PDF", "1.3.6.1.4.1.19376.1.2.3")
-        + code("urn:uuid:f33fb8ac-18af-42cc-ae0e-ed0b0bdb91e1", d.id, "22232009", "2.16.840.1.113883.6.96")
-        + code("urn:uuid:cccf5598-8b07-4b77-a05e-ae952c785ead", d.id, "394914008", "2.16.840.1.113883.6.96")
-        + code("urn:uuid:f0306f51-975f-434e-a61c-c59651d33983", d.id, "18748-4", "2.16.840.1.113883.6.1")
-        + ext_id("urn:uuid:58a6f841-87b3-4a3e-92fd-a8ffeff98427", d.id, pid, "XDSDocumentEntry.patientId")
-        + ext_id("urn:uuid:2e82c1f6-a085-4c72-9da3-8640a32e42ab", d.id, d.unique_id, "XDSDocumentEntry.uniqueId")
+        + code(S.DE_CLASS_CODE, d.id, d.class_code, "1.2.3.6")
+        + code(S.DE_CONFIDENTIALITY_CODE, d.id, "N", "2.16.840.1.113883.5.25")
+        + code(S.DE_EVENT_CODE, d.id, "CT", "1.2.840.10008.2.16.4")
+        + code(S.DE_FORMAT_CODE, d.id, "urn:ihe:rad:PDF", "1.3.6.1.4.1.19376.1.2.3")
+        + code(S.DE_HEALTHCARE_FACILITY_TYPE_CODE, d.id, "22232009", "2.16.840.1.113883.6.96")
+        + code(S.DE_PRACTICE_SETTING_CODE, d.id, "394914008", "2.16.840.1.113883.6.96")
+        + code(S.DE_TYPE_CODE, d.id, "18748-4", "2.16.840.1.113883.6.1")
+        + ext_id(S.DE_PATIENT_ID, d.id, pid, "XDSDocumentEntry.patientId")
+        + ext_id(S.DE_UNIQUE_ID, d.id, d.unique_id, "XDSDocumentEntry.uniqueId")
         + "</rim:ExtrinsicObject>"
     )  # fmt: skip
 
@@ -102,13 +104,13 @@ def submission_set(patient: str, unique_id: str, ss_id: str = "SubmissionSet01")
     return (
         f'<rim:RegistryPackage id="{ss_id}">'
         + slot("submissionTime", "20240102030500")
-        + code("urn:uuid:aa543740-bdda-424e-8c96-df4873be8500", ss_id, "18748-4", "2.16.840.1.113883.6.1")
-        + ext_id("urn:uuid:6b5aea1a-874d-4603-a4bc-96a0a7b38446", ss_id, patient, "XDSSubmissionSet.patientId")
-        + ext_id("urn:uuid:554ac39e-e3fe-47fe-b233-965d2a147832", ss_id, "1.2.3.4.5", "XDSSubmissionSet.sourceId")
-        + ext_id("urn:uuid:96fdda7c-d067-4183-912e-bf5ee74998a8", ss_id, unique_id, "XDSSubmissionSet.uniqueId")
+        + code(S.SS_CONTENT_TYPE_CODE, ss_id, "18748-4", "2.16.840.1.113883.6.1")
+        + ext_id(S.SS_PATIENT_ID, ss_id, patient, "XDSSubmissionSet.patientId")
+        + ext_id(S.SS_SOURCE_ID, ss_id, "1.2.3.4.5", "XDSSubmissionSet.sourceId")
+        + ext_id(S.SS_UNIQUE_ID, ss_id, unique_id, "XDSSubmissionSet.uniqueId")
         + "</rim:RegistryPackage>"
         + f'<rim:Classification id="ssc-{ss_id}" classifiedObject="{ss_id}" '
-        'classificationNode="urn:uuid:a54d6aa5-d40d-43f9-88c5-b4633d873bdd"/>'
+        f'classificationNode="{ClassificationNode.SUBMISSION_SET}"/>'
     )  # fmt: skip
 
 

@@ -12,7 +12,6 @@ import hl7
 import pytest
 
 from xds_common.db import Base, get_engine, session_factory
-from xds_registry.feed import mllp
 from xds_common.mllp import (
     END_BLOCK,
     START_BLOCK,
@@ -21,6 +20,7 @@ from xds_common.mllp import (
     read_frame,
     send_mllp,
 )
+from xds_registry.feed import mllp
 from xds_registry.feed.mllp import (
     FrameReader,
     FrameTooLargeError,

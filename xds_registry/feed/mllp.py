@@ -24,8 +24,8 @@ from dataclasses import dataclass
 from types import TracebackType
 from typing import Any
 
-from xds_registry.feed.adt import ErrorCode, handle_message, reject
 from xds_common.mllp import END_BLOCK, START_BLOCK, decode, frame
+from xds_registry.feed.adt import ErrorCode, handle_message, reject
 from xds_registry.patients import PatientIdentity
 
 log = logging.getLogger(__name__)
