@@ -82,7 +82,7 @@ def document(d: Doc, patient: str) -> str:
         + slot("serviceStopTime", "20240102")
         + d.extra
         + '<rim:Name><rim:LocalizedString value="Verslag"/></rim:Name>'
-        + '<rim:Classification classificationScheme=S.DE_AUTHOR'
+        + f'<rim:Classification classificationScheme="{S.DE_AUTHOR}"'
         f' classifiedObject="{d.id}" nodeRepresentation="" id="au-{d.id}">'
         + slot("authorPerson", "^Jansen^Anna^^^")
         + slot("authorInstitution", "Ziekenhuis^^^^^&1.2.3&ISO^^^^ZH1")
