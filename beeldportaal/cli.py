@@ -54,12 +54,8 @@ def _parser() -> argparse.ArgumentParser:
         "Settings come from BEELDPORTAAL_* environment variables (see README).",
     )
     sub = parser.add_subparsers(dest="command", required=True)
-    sub.add_parser("init", help="create ./var and the database schema").set_defaults(
-        func=cmd_init
-    )
-    sub.add_parser("serve", help="run every component in one process").set_defaults(
-        func=cmd_serve
-    )
+    sub.add_parser("init", help="create ./var and the database schema").set_defaults(func=cmd_init)
+    sub.add_parser("serve", help="run every component in one process").set_defaults(func=cmd_serve)
     patients = sub.add_parser("patients", help="patient identity feed")
     psub = patients.add_subparsers(dest="patients_command", required=True)
     add = psub.add_parser("add", help="register patient ids like ID^^^&OID&ISO")

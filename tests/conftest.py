@@ -106,9 +106,7 @@ def start_server(
         }
     )
     env.update(extra_env or {})
-    subprocess.run(
-        [sys.executable, "-m", "beeldportaal", "init"], env=env, check=True, timeout=120
-    )
+    subprocess.run([sys.executable, "-m", "beeldportaal", "init"], env=env, check=True, timeout=120)
     log = (tmp / "server.log").open("wb")
     proc = subprocess.Popen(
         [sys.executable, "-m", "beeldportaal", "serve"],

@@ -69,9 +69,7 @@ def post(url: str, transaction: Transaction, body: str) -> SoapReply:
     return post_raw(url, data, message_id)
 
 
-def post_raw(
-    url: str, data: bytes, message_id: str = "", content_type: str = ""
-) -> SoapReply:
+def post_raw(url: str, data: bytes, message_id: str = "", content_type: str = "") -> SoapReply:
     """POST raw bytes (for malformed-input tests) and parse the SOAP response."""
     response = requests.post(
         url,

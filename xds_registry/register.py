@@ -78,9 +78,7 @@ def _xml(result: ReadResult, uuid: str) -> str:
     return to_bytes(element).decode()
 
 
-def store(
-    session: Session, result: ReadResult, fx: relations.Effects, when: str
-) -> list[str]:
+def store(session: Session, result: ReadResult, fx: relations.Effects, when: str) -> list[str]:
     """Insert the submission's objects and apply its side effects; return new UUIDs."""
     sub = result.submission
     for ss in sub.submission_sets:
@@ -136,5 +134,3 @@ def register(ctx: RegistryContext, request: soap.SoapRequest) -> etree._Element:
         relations.replacement_effects(session, result.submission, fx)
         store(session, result, fx, now_dtm())
     return ebrim_writer.registry_response(out.warnings)
-
-

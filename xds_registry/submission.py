@@ -52,8 +52,7 @@ def check_membership(sub: Submission, out: ErrorCollector) -> None:
         if status and (len(status) != 1 or status[0] not in SUBMISSION_SET_STATUS_VALUES):
             out.add(
                 ErrorCode.REGISTRY_METADATA_ERROR,
-                f"HasMember {assoc.entry_uuid}: SubmissionSetStatus must be Original or "
-                "Reference",
+                f"HasMember {assoc.entry_uuid}: SubmissionSetStatus must be Original or Reference",
                 assoc.entry_uuid,
             )
 
