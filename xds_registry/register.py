@@ -81,24 +81,26 @@ def _xml(result: ReadResult, uuid: str) -> str:
 def store(session: Session, result: ReadResult, fx: relations.Effects, when: str) -> list[str]:
     """Insert the submission's objects and apply its side effects; return new UUIDs."""
     sub = result.submission
+    rows: objects.Rows = []
     for ss in sub.submission_sets:
-        objects.add_submission_set(session, ss, _xml(result, ss.entry_uuid))
+        rows += objects.submission_set_rows(ss, _xml(result, ss.entry_uuid))
     for de in sub.documents:
         de.availability_status = Status.APPROVED
-        objects.add_document(session, de, _xml(result, de.entry_uuid))
+        rows += objects.document_rows(de, _xml(result, de.entry_uuid))
     for fd in sub.folders:
         fd.availability_status = Status.APPROVED
-        objects.add_folder(session, fd, _xml(result, fd.entry_uuid), when)
+        rows += objects.folder_rows(fd, _xml(result, fd.entry_uuid), when)
     for assoc in sub.associations:
         assoc.availability_status = Status.APPROVED
-        objects.add_association(session, assoc, _xml(result, assoc.entry_uuid))
-    created = _inherit_folders(session, sub, fx)
+        rows += objects.association_rows(assoc, _xml(result, assoc.entry_uuid))
+    created = _inherit_folders(sub, fx, rows)
+    objects.insert_rows(session, rows)
     objects.set_document_status(session, sorted(fx.deprecate), Status.DEPRECATED)
     objects.touch_folders(session, sorted(fx.touched_folders), when)
     return created
 
 
-def _inherit_folders(session: Session, sub: Submission, fx: relations.Effects) -> list[str]:
+def _inherit_folders(sub: Submission, fx: relations.Effects, rows: objects.Rows) -> list[str]:
     """FD -> replacement HasMember plus SS -> that HasMember (ITI TF-2b 3.42.4.1.3.5)."""
     created = []
     ss_uuid = sub.submission_sets[0].entry_uuid
@@ -114,7 +116,7 @@ def _inherit_folders(session: Session, sub: Submission, fx: relations.Effects) -
         )
         for element in (link, member):
             model = to_association(rim.read_object(element))
-            objects.add_association(session, model, to_bytes(element).decode())
+            rows += objects.association_rows(model, to_bytes(element).decode())
         created += [link_id, member_id]
     return created
 

@@ -25,121 +25,146 @@ def _key(code: Code | None) -> str | None:
     return code.key if code else None
 
 
-def _codes(uuid: str, attribute: str, codes: Iterable[Code]) -> list[CodeRow]:
-    return [CodeRow(object_uuid=uuid, attribute=attribute, code=c.key) for c in codes]
+Rows = list[tuple[type, dict[str, object]]]
 
 
-def document_rows(
-    de: DocumentEntry, xml: str, version: int = 1
-) -> list[tuple[type, dict[str, object]]]:
+def _code_rows(uuid: str, attribute: str, codes: Iterable[Code]) -> Rows:
+    return [(CodeRow, {"object_uuid": uuid, "attribute": attribute, "code": c.key}) for c in codes]
+
+
+def _author_rows(uuid: str, persons: Iterable[str]) -> Rows:
+    return [(AuthorRow, {"object_uuid": uuid, "person": p}) for p in persons if p]
+
+
+def document_rows(de: DocumentEntry, xml: str, version: int = 1) -> Rows:
     """The rows that store one DocumentEntry: its own row and its index rows."""
     uuid = de.entry_uuid
-    rows: list[tuple[type, dict[str, object]]] = [
-        (
-            DocumentRow,
-            {
-                "entry_uuid": uuid,
-                "lid": de.lid or uuid,
-                "version": version,
-                "status": de.availability_status or Status.APPROVED,
-                "patient_id": de.patient_id,
-                "unique_id": de.unique_id,
-                "object_type": de.object_type,
-                "availability": de.document_availability or DocumentAvailability.ONLINE,
-                "class_code": _key(de.class_code),
-                "type_code": _key(de.type_code),
-                "practice_setting_code": _key(de.practice_setting_code),
-                "hcft_code": _key(de.healthcare_facility_type_code),
-                "format_code": _key(de.format_code),
-                "creation_time": pad_dtm(de.creation_time) or None,
-                "service_start_time": pad_dtm(de.service_start_time) or None,
-                "service_stop_time": pad_dtm(de.service_stop_time) or None,
-                "hash": de.hash or None,
-                "size": int(de.size) if de.size.isdigit() else None,
-                "repository_unique_id": de.repository_unique_id or None,
-                "mime_type": de.mime_type or None,
-                "xml": xml,
-            },
-        )
+    row = {
+        "entry_uuid": uuid,
+        "lid": de.lid or uuid,
+        "version": version,
+        "status": de.availability_status or Status.APPROVED,
+        "patient_id": de.patient_id,
+        "unique_id": de.unique_id,
+        "object_type": de.object_type,
+        "availability": de.document_availability or DocumentAvailability.ONLINE,
+        "class_code": _key(de.class_code),
+        "type_code": _key(de.type_code),
+        "practice_setting_code": _key(de.practice_setting_code),
+        "hcft_code": _key(de.healthcare_facility_type_code),
+        "format_code": _key(de.format_code),
+        "creation_time": pad_dtm(de.creation_time) or None,
+        "service_start_time": pad_dtm(de.service_start_time) or None,
+        "service_stop_time": pad_dtm(de.service_stop_time) or None,
+        "hash": de.hash or None,
+        "size": int(de.size) if de.size.isdigit() else None,
+        "repository_unique_id": de.repository_unique_id or None,
+        "mime_type": de.mime_type or None,
+        "xml": xml,
+    }
+    return [
+        (DocumentRow, row),
+        *_code_rows(uuid, "eventCodeList", de.event_codes),
+        *_code_rows(uuid, "confidentialityCode", de.confidentiality_codes),
+        *_author_rows(uuid, (a.person for a in de.authors)),
+        *[(ReferenceIdRow, {"object_uuid": uuid, "value": v}) for v in de.reference_ids],
     ]
-    for attribute, codes in (
-        ("eventCodeList", de.event_codes),
-        ("confidentialityCode", de.confidentiality_codes),
-    ):
-        rows += [(CodeRow, {"object_uuid": uuid, "attribute": attribute, "code": c.key})
-                 for c in codes]  # fmt: skip
-    rows += [(AuthorRow, {"object_uuid": uuid, "person": a.person})
-             for a in de.authors if a.person]  # fmt: skip
-    rows += [(ReferenceIdRow, {"object_uuid": uuid, "value": v}) for v in de.reference_ids]
-    return rows
+
+
+def submission_set_rows(ss: SubmissionSet, xml: str) -> Rows:
+    """The rows that store one SubmissionSet."""
+    row = {
+        "entry_uuid": ss.entry_uuid,
+        "status": Status.APPROVED,
+        "patient_id": ss.patient_id,
+        "unique_id": ss.unique_id,
+        "source_id": ss.source_id or None,
+        "submission_time": pad_dtm(ss.submission_time) or None,
+        "content_type_code": _key(ss.content_type_code),
+        "xml": xml,
+    }
+    return [(SubmissionSetRow, row), *_author_rows(ss.entry_uuid, (a.person for a in ss.authors))]
+
+
+def folder_rows(fd: Folder, xml: str, last_update: str, version: int = 1) -> Rows:
+    """The rows that store one Folder."""
+    row = {
+        "entry_uuid": fd.entry_uuid,
+        "lid": fd.lid or fd.entry_uuid,
+        "version": version,
+        "status": fd.availability_status or Status.APPROVED,
+        "patient_id": fd.patient_id,
+        "unique_id": fd.unique_id,
+        "last_update_time": last_update,
+        "xml": xml,
+    }
+    return [(FolderRow, row), *_code_rows(fd.entry_uuid, "codeList", fd.codes)]
+
+
+def association_rows(assoc: Association, xml: str) -> Rows:
+    """The row that stores one Association."""
+    row = {
+        "entry_uuid": assoc.entry_uuid,
+        "status": assoc.availability_status or Status.APPROVED,
+        "type": assoc.association_type,
+        "source_uuid": assoc.source,
+        "target_uuid": assoc.target,
+        "xml": xml,
+    }
+    return [(AssociationRow, row)]
+
+
+#: Parents before their index rows, so foreign keys added later keep working.
+_TABLE_ORDER = (
+    SubmissionSetRow,
+    DocumentRow,
+    FolderRow,
+    AssociationRow,
+    CodeRow,
+    AuthorRow,
+    ReferenceIdRow,
+)
+
+
+def insert_rows(session: Session, rows: Rows) -> None:
+    """Insert ``rows`` with one executemany per table (Core, no ORM unit of work)."""
+    by_table: dict[type, list[dict[str, object]]] = {}
+    for table, values in rows:
+        by_table.setdefault(table, []).append(values)
+    for table in _TABLE_ORDER:
+        if table in by_table:
+            session.execute(insert(table), by_table[table])
 
 
 def add_document(session: Session, de: DocumentEntry, xml: str, version: int = 1) -> None:
     """Insert a DocumentEntry with its index rows (status Approved unless set)."""
-    session.add_all(table(**values) for table, values in document_rows(de, xml, version))
+    insert_rows(session, document_rows(de, xml, version))
 
 
 def add_documents_bulk(session: Session, entries: Iterable[tuple[DocumentEntry, str]]) -> int:
     """Insert many DocumentEntries with executemany per table (bulk loads, benchmarks)."""
-    by_table: dict[type, list[dict[str, object]]] = {}
+    rows: Rows = []
     count = 0
     for de, xml in entries:
         count += 1
-        for table, values in document_rows(de, xml):
-            by_table.setdefault(table, []).append(values)
-    for table, rows in by_table.items():
-        session.execute(insert(table), rows)
+        rows += document_rows(de, xml)
+    insert_rows(session, rows)
     return count
 
 
 def add_submission_set(session: Session, ss: SubmissionSet, xml: str) -> None:
     """Insert a SubmissionSet with its author rows."""
-    session.add(
-        SubmissionSetRow(
-            entry_uuid=ss.entry_uuid,
-            status=Status.APPROVED,
-            patient_id=ss.patient_id,
-            unique_id=ss.unique_id,
-            source_id=ss.source_id or None,
-            submission_time=pad_dtm(ss.submission_time) or None,
-            content_type_code=_key(ss.content_type_code),
-            xml=xml,
-        )
-    )
-    session.add_all(
-        AuthorRow(object_uuid=ss.entry_uuid, person=a.person) for a in ss.authors if a.person
-    )
+    insert_rows(session, submission_set_rows(ss, xml))
 
 
 def add_folder(session: Session, fd: Folder, xml: str, last_update: str, version: int = 1) -> None:
     """Insert a Folder with its codeList rows."""
-    session.add(
-        FolderRow(
-            entry_uuid=fd.entry_uuid,
-            lid=fd.lid or fd.entry_uuid,
-            version=version,
-            status=fd.availability_status or Status.APPROVED,
-            patient_id=fd.patient_id,
-            unique_id=fd.unique_id,
-            last_update_time=last_update,
-            xml=xml,
-        )
-    )
-    session.add_all(_codes(fd.entry_uuid, "codeList", fd.codes))
+    insert_rows(session, folder_rows(fd, xml, last_update, version))
 
 
 def add_association(session: Session, assoc: Association, xml: str) -> None:
     """Insert an Association."""
-    session.add(
-        AssociationRow(
-            entry_uuid=assoc.entry_uuid,
-            status=assoc.availability_status or Status.APPROVED,
-            type=assoc.association_type,
-            source_uuid=assoc.source,
-            target_uuid=assoc.target,
-            xml=xml,
-        )
-    )
+    insert_rows(session, association_rows(assoc, xml))
 
 
 def documents(session: Session, uuids: Sequence[str]) -> dict[str, DocumentRow]:
