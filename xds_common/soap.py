@@ -93,6 +93,25 @@ def _check_must_understand(header: etree._Element | None) -> None:
             )
 
 
+def _check_addressing(header: etree._Element | None) -> None:
+    """One of each addressing header; synchronous (anonymous) replies only (WS-Addr 1.0)."""
+    if header is None:
+        return
+    for tag in (T_ACTION, T_MESSAGE_ID, T_REPLY_TO, T_TO):
+        if len(header.findall(tag)) > 1:
+            raise SoapFault(
+                f"duplicate WS-Addressing header {etree.QName(tag).localname}",
+                subcode="wsa:InvalidAddressingHeader",
+            )
+    reply_to = header.find(T_REPLY_TO)
+    address = _text(reply_to, T_ADDRESS) if reply_to is not None else ""
+    if address and address not in (ns.WSA_ANONYMOUS, ns.WSA + "/none"):
+        raise SoapFault(
+            "this endpoint answers synchronously only; ReplyTo must be anonymous",
+            subcode="wsa:OnlyAnonymousAddressSupported",
+        )
+
+
 def read_request(data: bytes, content_type: str, limit: int) -> SoapRequest:
     """Parse and check a SOAP 1.2 request; broken envelopes raise :class:`SoapFault`."""
     mtom = content_type.lower().startswith("multipart/related")
@@ -113,6 +132,7 @@ def read_request(data: bytes, content_type: str, limit: int) -> SoapRequest:
     _check_must_understand(header)
     if body is None or len(body) == 0:
         raise SoapFault("SOAP Body is missing or empty")
+    _check_addressing(header)
     action = _text(header, T_ACTION)
     if not action:
         raise SoapFault(

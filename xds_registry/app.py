@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from importlib import resources
 
-from flask import Blueprint, Flask, Response, request
+from flask import Blueprint, Flask, Response, abort, request
 
 from xds_common.db import session_factory
 from xds_common.settings import Settings
 from xds_registry.context import RegistryContext
 from xds_registry.patients import PatientIdentity
 from xds_registry.service import build_dispatcher
+from xds_registry.wsdl.serve import schema_response
 
 ENDPOINT = "/xds/registry"
 
@@ -62,6 +63,13 @@ def blueprint(settings: Settings) -> Blueprint:
             return Response("POST SOAP 1.2 requests here; the WSDL is at ?wsdl\n", 200,
                             content_type="text/plain")  # fmt: skip
         return Response(wsdl_text(request.host_url.rstrip("/")), content_type="text/xml")
+
+    @bp.get("/xds/<name>")
+    def schema(name: str) -> Response:
+        found = schema_response(name)
+        if found is None:
+            abort(404)
+        return Response(found[0], content_type=found[1])
 
     return bp
 

@@ -124,3 +124,24 @@ def test_sql_like_parameters_are_just_values(live_server: LiveServer) -> None:
     assert register.status.endswith("Success")
     again = soap_client.post(live_server.registry_url, ITI_18, m.find_documents(patient))
     assert len(list(again.body.iter(ns.qn(ns.RIM, "ExtrinsicObject")))) == 1
+
+
+def _subcode(reply: soap_client.SoapReply) -> str:
+    node = reply.body.find(".//" + ns.qn(ns.SOAP12, "Subcode") + "/" + ns.qn(ns.SOAP12, "Value"))
+    return (node.text or "") if node is not None else ""
+
+
+def test_duplicate_action_header_is_a_fault(live_server: LiveServer) -> None:
+    data, _ = soap_client.envelope(ITI_18.request_action, m.find_documents(m.new_patient()), "x")
+    twice = f"<a:Action>{ITI_42.request_action}</a:Action><a:MessageID>"
+    reply = _post(live_server, data.replace(b"<a:MessageID>", twice.encode(), 1))
+    assert reply.http_status == 400
+    assert _subcode(reply) == "wsa:InvalidAddressingHeader"
+
+
+def test_non_anonymous_reply_to_is_a_fault(live_server: LiveServer) -> None:
+    data, _ = soap_client.envelope(ITI_18.request_action, m.find_documents(m.new_patient()), "x")
+    data = data.replace(ns.WSA_ANONYMOUS.encode(), b"http://127.0.0.1:9/replies")
+    reply = _post(live_server, data)
+    assert reply.http_status == 400
+    assert _subcode(reply) == "wsa:OnlyAnonymousAddressSupported"
