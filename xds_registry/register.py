@@ -54,9 +54,8 @@ def check_patient(session: Session, patient_id: str, out: ErrorCollector) -> Non
 
 def check_unique_ids(session: Session, sub: Submission, out: ErrorCollector) -> None:
     """SS/FD uniqueIds are new; a reused DE uniqueId needs the same hash and size."""
-    taken = objects.unique_ids_in_use(
-        session, [o.unique_id for o in (*sub.submission_sets, *sub.folders)]
-    )
+    packages = [o.unique_id for o in sub.submission_sets] + [o.unique_id for o in sub.folders]
+    taken = objects.unique_ids_in_use(session, packages)
     for unique_id in sorted(taken):
         out.add(E.DUPLICATE_UNIQUE_ID_IN_REGISTRY, f"uniqueId {unique_id} is already registered")
     stored = objects.documents_by_unique_id(session, [d.unique_id for d in sub.documents])

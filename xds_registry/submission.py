@@ -11,7 +11,7 @@ from collections import Counter
 from profiles.errors import ErrorCode
 from profiles.vocabulary import SUBMISSION_SET_STATUS_VALUES, AssociationType, SlotName
 from xds_common.errors import ErrorCollector
-from xds_common.metadata import Submission
+from xds_common.metadata import DocumentEntry, Folder, Submission, SubmissionSet
 
 
 def check_single_submission_set(sub: Submission, out: ErrorCollector) -> None:
@@ -62,7 +62,8 @@ def check_patient_ids(sub: Submission, out: ErrorCollector) -> str:
     if not sub.submission_sets:
         return ""
     expected = sub.submission_sets[0].patient_id
-    for obj in (*sub.documents, *sub.folders):
+    owned: list[DocumentEntry | Folder] = [*sub.documents, *sub.folders]
+    for obj in owned:
         if obj.patient_id and obj.patient_id != expected:
             out.add(
                 ErrorCode.PATIENT_ID_DOES_NOT_MATCH,
@@ -75,9 +76,12 @@ def check_patient_ids(sub: Submission, out: ErrorCollector) -> str:
 
 def check_unique_ids_in_message(sub: Submission, out: ErrorCollector) -> None:
     """No uniqueId twice in one message (XDSRegistryDuplicateUniqueIdInMessage)."""
-    counts = Counter(
-        o.unique_id for o in (*sub.documents, *sub.folders, *sub.submission_sets) if o.unique_id
-    )
+    identified: list[DocumentEntry | Folder | SubmissionSet] = [
+        *sub.documents,
+        *sub.folders,
+        *sub.submission_sets,
+    ]
+    counts = Counter(o.unique_id for o in identified if o.unique_id)
     for unique_id, count in counts.items():
         if count > 1:
             out.add(

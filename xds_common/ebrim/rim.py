@@ -137,7 +137,7 @@ def read_object(element: etree._Element) -> RimObject:
     obj = RimObject(
         tag=element.tag if isinstance(element.tag, str) else "",
         element=element,
-        attrs={k: v for k, v in element.attrib.items() if isinstance(k, str)},
+        attrs={str(k): str(v) for k, v in element.attrib.items()},
         slots=read_slots(element),
         names=_localized(element.find(T_NAME)),
         descriptions=_localized(element.find(T_DESCRIPTION)),

@@ -36,10 +36,14 @@ def _author_rows(uuid: str, persons: Iterable[str]) -> Rows:
     return [(AuthorRow, {"object_uuid": uuid, "person": p}) for p in persons if p]
 
 
+def _reference_rows(uuid: str, values: Iterable[str]) -> Rows:
+    return [(ReferenceIdRow, {"object_uuid": uuid, "value": v}) for v in values]
+
+
 def document_rows(de: DocumentEntry, xml: str, version: int = 1) -> Rows:
     """The rows that store one DocumentEntry: its own row and its index rows."""
     uuid = de.entry_uuid
-    row = {
+    row: dict[str, object] = {
         "entry_uuid": uuid,
         "lid": de.lid or uuid,
         "version": version,
@@ -67,13 +71,13 @@ def document_rows(de: DocumentEntry, xml: str, version: int = 1) -> Rows:
         *_code_rows(uuid, "eventCodeList", de.event_codes),
         *_code_rows(uuid, "confidentialityCode", de.confidentiality_codes),
         *_author_rows(uuid, (a.person for a in de.authors)),
-        *[(ReferenceIdRow, {"object_uuid": uuid, "value": v}) for v in de.reference_ids],
+        *_reference_rows(uuid, de.reference_ids),
     ]
 
 
 def submission_set_rows(ss: SubmissionSet, xml: str) -> Rows:
     """The rows that store one SubmissionSet."""
-    row = {
+    row: dict[str, object] = {
         "entry_uuid": ss.entry_uuid,
         "status": Status.APPROVED,
         "patient_id": ss.patient_id,
@@ -88,7 +92,7 @@ def submission_set_rows(ss: SubmissionSet, xml: str) -> Rows:
 
 def folder_rows(fd: Folder, xml: str, last_update: str, version: int = 1) -> Rows:
     """The rows that store one Folder."""
-    row = {
+    row: dict[str, object] = {
         "entry_uuid": fd.entry_uuid,
         "lid": fd.lid or fd.entry_uuid,
         "version": version,
@@ -103,7 +107,7 @@ def folder_rows(fd: Folder, xml: str, last_update: str, version: int = 1) -> Row
 
 def association_rows(assoc: Association, xml: str) -> Rows:
     """The row that stores one Association."""
-    row = {
+    row: dict[str, object] = {
         "entry_uuid": assoc.entry_uuid,
         "status": assoc.availability_status or Status.APPROVED,
         "type": assoc.association_type,
