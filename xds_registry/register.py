@@ -21,8 +21,9 @@ from xds_common.validation import check_objects
 from xds_common.xml import to_bytes
 from xds_registry import relations, submission
 from xds_registry.context import RegistryContext, now_dtm
-from xds_registry.storage import objects
+from xds_registry.storage import objects, versions
 from xds_registry.storage import patients as patient_store
+from xds_registry.storage.tables import DocumentRow
 
 E = ErrorCode
 
@@ -46,6 +47,25 @@ def check_message(result: ReadResult, out: ErrorCollector) -> str:
     return submission.check_patient_ids(sub, out)
 
 
+def check_versions(result: ReadResult, out: ErrorCollector) -> None:
+    """ITI-42 registers first versions only: lid, when given, equals the entryUUID (MU 4.1)."""
+    for obj in (*result.submission.documents, *result.submission.folders):
+        if obj.lid and obj.lid != obj.entry_uuid:
+            out.add(E.REGISTRY_METADATA_ERROR, f"{obj.kind} {obj.entry_uuid}: lid {obj.lid} "
+                    "differs from the entryUUID; new versions go through ITI-57",
+                    obj.entry_uuid)  # fmt: skip
+
+
+def check_new_uuids(
+    session: Session, result: ReadResult, mapping: dict[str, str], out: ErrorCollector
+) -> None:
+    """entryUUIDs sent as UUIDs must not be registered already (ITI TF-3 4.2.3.1.5)."""
+    assigned = set(mapping.values())
+    sent = [uuid for uuid in result.raw if uuid not in assigned]
+    for uuid, kind in sorted(versions.kinds(session, sent).items()):
+        out.add(E.REGISTRY_METADATA_ERROR, f"entryUUID {uuid} is already used by a {kind}", uuid)
+
+
 def check_patient(session: Session, patient_id: str, out: ErrorCollector) -> None:
     """The patient id must be known from the identity feed and not merged away (TF-2b 3.42)."""
     if patient_id and not patient_store.is_active(session, patient_id):
@@ -60,7 +80,11 @@ def check_unique_ids(session: Session, sub: Submission, out: ErrorCollector) -> 
         out.add(E.DUPLICATE_UNIQUE_ID_IN_REGISTRY, f"uniqueId {unique_id} is already registered")
     stored = objects.documents_by_unique_id(session, [d.unique_id for d in sub.documents])
     for de in sub.documents:
-        rows = [r for r in stored if r.unique_id == de.unique_id]
+        latest: dict[str, DocumentRow] = {}
+        for row in stored:
+            if row.unique_id == de.unique_id and row.version >= latest.get(row.lid, row).version:
+                latest[row.lid] = row
+        rows = list(latest.values())
         hashes = {(r.hash or "").lower() for r in rows} - {de.hash.lower()}
         sizes = {str(r.size) for r in rows} - {de.size}
         if hashes:
@@ -122,11 +146,13 @@ def _inherit_folders(sub: Submission, fx: relations.Effects, rows: objects.Rows)
 
 def register(ctx: RegistryContext, request: soap.SoapRequest) -> etree._Element:
     """Handle one ITI-42 request and return its RegistryResponse."""
-    result, _mapping = read_submission(request.body)
+    result, mapping = read_submission(request.body)
     out = ErrorCollector()
     patient_id = check_message(result, out)
+    check_versions(result, out)
     out.raise_if_errors()
     with ctx.write() as session, session.begin():
+        check_new_uuids(session, result, mapping, out)
         check_patient(session, patient_id, out)
         check_unique_ids(session, result.submission, out)
         ends = relations.resolve_ends(session, result.submission)

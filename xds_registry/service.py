@@ -12,7 +12,9 @@ from xds_common.dispatch import Dispatcher
 from xds_common.ebrim import writer
 from xds_common.errors import RegistryError
 from xds_registry.context import RegistryContext
+from xds_registry.delete import delete
 from xds_registry.register import register
+from xds_registry.update import update
 
 
 def _query_errors(errors: list[RegistryError]) -> etree._Element:
@@ -39,4 +41,6 @@ def build_dispatcher(ctx: RegistryContext, max_bytes: int) -> Dispatcher:
     dispatcher = Dispatcher(max_bytes=max_bytes)
     dispatcher.add(tx.ITI_42, lambda request: register(ctx, request), writer.registry_response)
     dispatcher.add(tx.ITI_18, _stored_query(ctx), _query_errors)
+    dispatcher.add(tx.ITI_57, lambda request: update(ctx, request), writer.registry_response)
+    dispatcher.add(tx.ITI_62, lambda request: delete(ctx, request), writer.registry_response)
     return dispatcher

@@ -176,3 +176,28 @@ def test_update_operation_is_not_allowed_in_iti42(live_server: LiveServer) -> No
     )
     reply = _register(live_server, m.submission(patient, extra_objects=status_update))
     assert (reply.status, reply.error_codes) == (FAILURE, ["XDSRegistryMetadataError"])
+
+
+def test_lid_other_than_entry_uuid_is_an_update_not_a_registration(
+    live_server: LiveServer,
+) -> None:
+    patient = _patient(live_server)
+    original = m.Doc()
+    assert _register(live_server, m.submission(patient, [original])).status == SUCCESS
+    old_uuid = _registered_uuid(live_server, patient, original.unique_id)
+    body = m.submission(patient).replace(
+        '<rim:ExtrinsicObject id="Document01"',
+        f'<rim:ExtrinsicObject id="Document01" lid="{old_uuid}"',
+    )
+    reply = _register(live_server, body)
+    assert (reply.status, reply.error_codes) == (FAILURE, ["XDSRegistryMetadataError"])
+
+
+def test_registered_entry_uuid_cannot_be_reused(live_server: LiveServer) -> None:
+    patient = _patient(live_server)
+    original = m.Doc()
+    assert _register(live_server, m.submission(patient, [original])).status == SUCCESS
+    old_uuid = _registered_uuid(live_server, patient, original.unique_id)
+    reply = _register(live_server, m.submission(patient, [m.Doc(id=old_uuid)]))
+    assert reply.http_status == 200
+    assert (reply.status, reply.error_codes) == (FAILURE, ["XDSRegistryMetadataError"])

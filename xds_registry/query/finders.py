@@ -1,0 +1,109 @@
+"""The patient-based stored queries and the query-id → finder table (ITI TF-2a 3.18.4.1.2.3.7).
+
+FindDocuments stays an index lookup: one SELECT on ``registry_documents`` driven by the
+``(patient_id, status, class_code)`` index, with EXISTS sub-queries on the code, author
+and reference-id tables; the author re-check is one batched SELECT.
+"""
+
+from __future__ import annotations
+
+from typing import Final
+
+from profiles import stored_queries as sq
+from profiles.vocabulary import ObjectKind
+from xds_registry.query import getters
+from xds_registry.query import names as n
+from xds_registry.query.filters import (
+    D,
+    F,
+    S,
+    association_level,
+    document_conditions,
+    folder_conditions,
+    submission_set_conditions,
+)
+from xds_registry.query.lookups import (
+    associations_touching,
+    authors_matching,
+    fetch,
+    patient_scope,
+)
+from xds_registry.query.model import Finder, Found, Hit, QueryContext
+
+
+def _scope(ctx: QueryContext, patient_param: str) -> list[str]:
+    return patient_scope(ctx, ctx.query.single(patient_param))
+
+
+def _documents(ctx: QueryContext, scope: list[str]) -> list[Hit]:
+    if not scope:
+        return []
+    conditions = document_conditions(ctx.query)
+    hits = fetch(ctx.session, ObjectKind.DOCUMENT_ENTRY, D.patient_id.in_(scope), *conditions)
+    return authors_matching(ctx.session, hits, ctx.query.values(n.DE_AUTHOR))
+
+
+def _submission_sets(ctx: QueryContext, scope: list[str]) -> list[Hit]:
+    if not scope:
+        return []
+    conditions = submission_set_conditions(ctx.query)
+    hits = fetch(ctx.session, ObjectKind.SUBMISSION_SET, S.patient_id.in_(scope), *conditions)
+    return authors_matching(ctx.session, hits, ctx.query.values(n.SS_AUTHOR))
+
+
+def _folders(ctx: QueryContext, scope: list[str]) -> list[Hit]:
+    if not scope:
+        return []
+    conditions = folder_conditions(ctx.query)
+    return fetch(ctx.session, ObjectKind.FOLDER, F.patient_id.in_(scope), *conditions)
+
+
+def find_documents(ctx: QueryContext) -> Found:
+    """ITI TF-2a 3.18.4.1.2.3.7.1 FindDocuments (also FindDocumentsByReferenceId, 7.14)."""
+    return Found().add(_documents(ctx, _scope(ctx, n.DE_PATIENT_ID)))
+
+
+def find_submission_sets(ctx: QueryContext) -> Found:
+    """ITI TF-2a 3.18.4.1.2.3.7.2 FindSubmissionSets."""
+    return Found().add(_submission_sets(ctx, _scope(ctx, n.SS_PATIENT_ID)))
+
+
+def find_folders(ctx: QueryContext) -> Found:
+    """ITI TF-2a 3.18.4.1.2.3.7.3 FindFolders."""
+    return Found().add(_folders(ctx, _scope(ctx, n.FD_PATIENT_ID)))
+
+
+def get_all(ctx: QueryContext) -> Found:
+    """ITI TF-2a 3.18.4.1.2.3.7.4 GetAll.
+
+    The patient's SubmissionSets, DocumentEntries and Folders (each with its status
+    filter) plus every Association touching one of them; an Association may point at
+    an object outside the result (e.g. a DocumentEntry filtered out by status).
+    """
+    scope = _scope(ctx, n.PATIENT_ID)
+    if not scope:
+        return Found()
+    found = Found().add(_documents(ctx, scope))
+    found.add(_submission_sets(ctx, scope)).add(_folders(ctx, scope))
+    level = association_level(ctx.query.metadata_level)
+    return found.add(associations_touching(ctx.session, found.ids(), *level))
+
+
+#: Query id → finder (ARCHITECTURE.md habit 4: dispatch through tables).
+FINDERS: Final[dict[str, Finder]] = {
+    sq.FIND_DOCUMENTS.id: find_documents,
+    sq.FIND_DOCUMENTS_BY_REFERENCE_ID.id: find_documents,
+    sq.FIND_SUBMISSION_SETS.id: find_submission_sets,
+    sq.FIND_FOLDERS.id: find_folders,
+    sq.GET_ALL.id: get_all,
+    sq.GET_DOCUMENTS.id: getters.get_documents,
+    sq.GET_FOLDERS.id: getters.get_folders,
+    sq.GET_ASSOCIATIONS.id: getters.get_associations,
+    sq.GET_DOCUMENTS_AND_ASSOCIATIONS.id: getters.get_documents_and_associations,
+    sq.GET_SUBMISSION_SETS.id: getters.get_submission_sets,
+    sq.GET_SUBMISSION_SET_AND_CONTENTS.id: getters.get_submission_set_and_contents,
+    sq.GET_FOLDER_AND_CONTENTS.id: getters.get_folder_and_contents,
+    sq.GET_FOLDERS_FOR_DOCUMENT.id: getters.get_folders_for_document,
+    sq.GET_RELATED_DOCUMENTS.id: getters.get_related_documents,
+}
+assert set(FINDERS) == set(sq.BY_ID), "every catalogued stored query needs a finder"

@@ -1,0 +1,121 @@
+"""ITI-18 Registry Stored Query: request in, ``query:AdhocQueryResponse`` out (ITI TF-2a 3.18).
+
+Parse and validate the request, run the finder registered for the query id, apply the
+result rules (ITI TF-2a 3.18.4.1.3: XDSTooManyResults, XDSResultNotSinglePatient), then
+answer with ObjectRefs (ids only) or LeafClass objects rendered from their stored XML
+with the registry-owned values (status, version, surviving patient id, lastUpdateTime).
+Protocol errors are raised as ``XdsError``; the dispatcher renders them.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+from typing import Final
+
+from lxml import etree
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from profiles.errors import ErrorCode
+from profiles.vocabulary import ObjectKind
+from xds_common.ebrim.writer import Overlay, object_ref, query_response, render
+from xds_common.errors import XdsError
+from xds_registry.query.filters import Column
+from xds_registry.query.finders import FINDERS
+from xds_registry.query.lookups import chunks
+from xds_registry.query.model import Found, Hit, QueryConfig, QueryContext
+from xds_registry.query.params import ParsedQuery, parse_request
+from xds_registry.storage import patients
+from xds_registry.storage.tables import (
+    AssociationRow,
+    DocumentRow,
+    FolderRow,
+    SubmissionSetRow,
+)
+
+__all__ = ["QueryConfig", "execute", "run_stored_query"]
+
+log = logging.getLogger(__name__)
+
+#: Where each kind keeps its stored XML: (entryUUID column, XML column).
+_XML: Final[dict[ObjectKind, tuple[Column, Column]]] = {
+    ObjectKind.DOCUMENT_ENTRY: (DocumentRow.entry_uuid, DocumentRow.xml),
+    ObjectKind.SUBMISSION_SET: (SubmissionSetRow.entry_uuid, SubmissionSetRow.xml),
+    ObjectKind.FOLDER: (FolderRow.entry_uuid, FolderRow.xml),
+    ObjectKind.ASSOCIATION: (AssociationRow.entry_uuid, AssociationRow.xml),
+}
+
+
+def execute(session: Session, query: ParsedQuery, config: QueryConfig) -> Found:
+    """Run the finder of ``query`` and enforce the result limit (ITI TF-2a 3.18.4.1.3)."""
+    found = FINDERS[query.spec.id](QueryContext(session, query, config))
+    if len(found) > config.result_limit:
+        raise XdsError(
+            ErrorCode.TOO_MANY_RESULTS,
+            f"{query.spec.name} found {len(found)} objects, more than the limit of "
+            f"{config.result_limit}; narrow the query or ask for ObjectRefs in parts",
+        )
+    return found
+
+
+def _surviving(session: Session, found: Found) -> dict[str, str]:
+    """Each patient id in the result → the id that survives its merges (ITI TF-2a 3.18.4.1.3)."""
+    ids = {hit.patient_id for hit in found if hit.patient_id}
+    return {pid: patients.surviving_id(session, pid) for pid in ids}
+
+
+def _check_single_patient(query: ParsedQuery, surviving: dict[str, str]) -> None:
+    """XDSResultNotSinglePatient for a LeafClass answer spanning patients (3.18.4.1.2.3.7)."""
+    distinct = sorted(set(surviving.values()))
+    if query.spec.single_patient and len(distinct) > 1:
+        raise XdsError(
+            ErrorCode.RESULT_NOT_SINGLE_PATIENT,
+            f"{query.spec.name} result spans patients {', '.join(distinct)}",
+        )
+
+
+def _stored_xml(session: Session, kind: ObjectKind, uuids: Iterable[str]) -> dict[str, str]:
+    id_column, xml_column = _XML[kind]
+    xml: dict[str, str] = {}
+    for chunk in chunks(uuids):
+        rows = session.execute(select(id_column, xml_column).where(id_column.in_(chunk)))
+        xml.update((uuid, text) for uuid, text in rows)
+    return xml
+
+
+def _overlay(hit: Hit, home: str, surviving: dict[str, str]) -> Overlay:
+    return Overlay(
+        status=hit.status,
+        home=home,
+        lid=hit.lid,
+        version=hit.version,
+        patient_id=surviving.get(hit.patient_id, ""),
+        last_update_time=hit.last_update_time,
+    )
+
+
+def _leaf_objects(
+    session: Session, found: Found, home: str, surviving: dict[str, str]
+) -> list[etree._Element]:
+    """Render every hit from its stored XML, batch-loaded per table."""
+    xml: dict[str, str] = {}
+    for kind in _XML:
+        xml.update(_stored_xml(session, kind, (h.entry_uuid for h in found if h.kind is kind)))
+    return [render(xml[h.entry_uuid], _overlay(h, home, surviving)) for h in found]
+
+
+def run_stored_query(
+    session: Session, request: etree._Element, config: QueryConfig
+) -> etree._Element:
+    """ITI TF-2a 3.18.4.1 Registry Stored Query: the AdhocQueryResponse for ``request``."""
+    query = parse_request(request)
+    if query.ignored:
+        log.info("%s: ignored unknown parameters %s", query.spec.name, ", ".join(query.ignored))
+    found = execute(session, query, config)
+    home = config.home_community_id
+    if not query.leaf_class:
+        return query_response([object_ref(hit.entry_uuid, home) for hit in found], [])
+    surviving = _surviving(session, found)
+    _check_single_patient(query, surviving)
+    return query_response(_leaf_objects(session, found, home, surviving), [])

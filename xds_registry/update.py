@@ -1,0 +1,160 @@
+"""ITI-57 Update Document Set (XDS Metadata Update option, ITI TF-2b 3.57.4.1.3).
+
+Decode the operations (``update_ops``), validate every new version with the ITI-42 metadata
+tables, check them against the registry (``update_checks``), then store the SubmissionSet,
+the new versions, the request's Associations and the side effects in one database
+transaction. Any error rolls everything back and answers Failure; there is no
+PartialSuccess.
+"""
+
+from __future__ import annotations
+
+from lxml import etree
+from sqlalchemy.orm import Session
+
+from profiles.errors import ErrorCode
+from profiles.vocabulary import AssociationType, ObjectKind, SlotName, Status
+from xds_common import soap
+from xds_common.ebrim import ids, rim
+from xds_common.ebrim import writer as ebrim_writer
+from xds_common.ebrim.reader import ReadResult, to_association
+from xds_common.errors import ErrorCollector
+from xds_common.metadata import DocumentEntry
+from xds_common.validation import check_objects
+from xds_common.xml import to_bytes
+from xds_registry import submission, update_checks, update_ops
+from xds_registry.context import RegistryContext, now_dtm
+from xds_registry.register import check_patient, read_submission
+from xds_registry.storage import objects, versions
+
+E = ErrorCode
+_VERSIONED = (rim.T_EXTRINSIC, rim.T_PACKAGE)
+
+
+def renew_version_ids(body: etree._Element) -> None:
+    """Drop the Classification/ExternalIdentifier ids of new versions so they get fresh UUIDs.
+
+    A new version is often built from the stored previous one; its nested ids must not
+    repeat the previous version's (ebRIM ids are unique). ``ids.assign_uuids`` then gives
+    each of them a new UUID.
+    """
+    object_list = body.find(rim.T_OBJECT_LIST)
+    if object_list is None:
+        return
+    versioned = {
+        el.get("id", "")
+        for el in object_list.iterchildren(*_VERSIONED)
+        if el.get("lid") and el.get("lid") != el.get("id")
+    }
+    for element in object_list:
+        if element.get("id", "") in versioned:
+            children = list(element.iter(rim.T_CLASSIFICATION, rim.T_EXTERNAL_ID))
+        elif element.tag == rim.T_CLASSIFICATION and element.get("classifiedObject") in versioned:
+            children = [element]
+        else:
+            continue
+        for child in children:
+            if "id" in child.attrib:
+                del child.attrib["id"]
+
+
+def check_request(result: ReadResult, mapping: dict[str, str]) -> update_ops.Operations:
+    """Everything that needs no stored data: operations first, then the metadata tables."""
+    out = ErrorCollector()
+    ops = update_ops.decode(result.submission, mapping, out)
+    out.raise_if_errors()
+    assert ops is not None
+    check_objects(result, "ITI-42", out, E.REGISTRY_METADATA_ERROR)
+    submission.check_patient_ids(result.submission, out)
+    submission.check_unique_ids_in_message(result.submission, out)
+    out.raise_if_errors()
+    return ops
+
+
+def _check_ids(session: Session, result: ReadResult, out: ErrorCollector) -> None:
+    """The SubmissionSet uniqueId and every entryUUID of the request are new."""
+    ss = result.submission.submission_sets[0]
+    for unique_id in sorted(objects.unique_ids_in_use(session, [ss.unique_id])):
+        out.add(
+            E.DUPLICATE_UNIQUE_ID_IN_REGISTRY,
+            f"uniqueId {unique_id} is already registered",
+            ss.entry_uuid,
+        )
+    for uuid in sorted(versions.kinds(session, list(result.raw))):
+        out.add(E.REGISTRY_METADATA_ERROR, f"entryUUID {uuid} is already registered", uuid)
+
+
+def _xml(result: ReadResult, uuid: str) -> str:
+    element = result.raw[uuid].element
+    ids.normalise(element)
+    return to_bytes(element).decode()
+
+
+def _link_rows(ss_uuid: str, links: list[tuple[str, str, str]]) -> objects.Rows:
+    """Propagated Associations, each a member of the update's SubmissionSet."""
+    rows: objects.Rows = []
+    for kind, source, target in links:
+        link_id, member_id = ids.new_uuid(), ids.new_uuid()
+        link = ebrim_writer.association(link_id, kind, source, target)
+        member = ebrim_writer.association(
+            member_id, AssociationType.HAS_MEMBER, ss_uuid, link_id,
+            {SlotName.SUBMISSION_SET_STATUS: "Original"},
+        )  # fmt: skip
+        for element in (link, member):
+            model = to_association(rim.read_object(element))
+            rows += objects.association_rows(model, to_bytes(element).decode())
+    return rows
+
+
+_SET_STATUS = {
+    ObjectKind.DOCUMENT_ENTRY: objects.set_document_status,
+    ObjectKind.FOLDER: versions.set_folder_status,
+    ObjectKind.ASSOCIATION: versions.set_association_status,
+}
+
+
+def store(
+    session: Session,
+    result: ReadResult,
+    ops: update_ops.Operations,
+    plan: update_checks.Plan,
+    when: str,
+) -> None:
+    """Install new versions, then Associations, then status changes (MU 3.57.4.1.3.1)."""
+    ss = ops.submission_set
+    rows = objects.submission_set_rows(ss, _xml(result, ss.entry_uuid))
+    for version in ops.versions:
+        obj = version.obj
+        number = plan.previous[obj.entry_uuid][1]
+        obj.availability_status = Status.APPROVED
+        if isinstance(obj, DocumentEntry):
+            rows += objects.document_rows(obj, _xml(result, obj.entry_uuid), number)
+        else:
+            touched = plan.folder_times.get(obj.entry_uuid, when)  # contents are unchanged
+            rows += objects.folder_rows(obj, _xml(result, obj.entry_uuid), touched, number)
+    for assoc in result.submission.associations:
+        assoc.availability_status = Status.APPROVED
+        rows += objects.association_rows(assoc, _xml(result, assoc.entry_uuid))
+    rows += _link_rows(ss.entry_uuid, plan.links)
+    objects.insert_rows(session, rows)
+    for version in ops.versions:
+        old = [plan.previous[version.obj.entry_uuid][0]]
+        _SET_STATUS[version.kind](session, old, Status.DEPRECATED)
+    objects.touch_folders(session, sorted(plan.touched_folders), when)
+    for kind, uuid, status in plan.status:
+        _SET_STATUS[kind](session, [uuid], status)
+
+
+def update(ctx: RegistryContext, request: soap.SoapRequest) -> etree._Element:
+    """Handle one ITI-57 request and return its RegistryResponse (Success; errors raise)."""
+    renew_version_ids(request.body)
+    result, mapping = read_submission(request.body)
+    ops = check_request(result, mapping)
+    out = ErrorCollector()
+    with ctx.write() as session, session.begin():
+        check_patient(session, ops.submission_set.patient_id, out)
+        _check_ids(session, result, out)
+        plan = update_checks.plan(session, ops, out)
+        out.raise_if_errors()
+        store(session, result, ops, plan, now_dtm())
+    return ebrim_writer.registry_response(out.warnings)
