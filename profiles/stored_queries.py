@@ -43,8 +43,8 @@ class StoredQuery:
     id: str
     name: str
     params: tuple[Param, ...]
-    #: pairs of which exactly one must be given (both: XDSStoredQueryParamNumber)
-    one_of: tuple[tuple[str, str], ...] = ()
+    #: groups of which exactly one must be given (several: XDSStoredQueryParamNumber)
+    one_of: tuple[tuple[str, ...], ...] = ()
     #: LeafClass result must be single-patient (XDSResultNotSinglePatient)
     single_patient: bool = False
 
@@ -92,15 +92,23 @@ _FIND_DOCUMENTS_PARAMS: Final = (
     _p("$MetadataLevel", K.STRING),
 )
 
+#: $XDSAssociationStatus: which Associations Get* queries return (XDS MU supplement,
+#: ITI TF-2a 3.18.4.1.2.3.6.x as amended; default Approved).
+_ASSOC_STATUS = _p("$XDSAssociationStatus", K.STATUS, multi=True)
 _DE_IDS = (
     _p("$XDSDocumentEntryEntryUUID", K.UUID, multi=True),
     _p("$XDSDocumentEntryUniqueId", K.STRING, multi=True),
+    _p("$XDSDocumentEntryLogicalID", K.UUID, multi=True),
 )
 _DE_ID_SINGLE = (
     _p("$XDSDocumentEntryEntryUUID", K.UUID),
     _p("$XDSDocumentEntryUniqueId", K.STRING),
 )
 _DE_ONE_OF = (("$XDSDocumentEntryEntryUUID", "$XDSDocumentEntryUniqueId"),)
+#: GetDocuments / GetDocumentsAndAssociations also take logical ids (XDS MU supplement).
+_DE_IDS_ONE_OF = (
+    ("$XDSDocumentEntryEntryUUID", "$XDSDocumentEntryUniqueId", "$XDSDocumentEntryLogicalID"),
+)
 
 FIND_DOCUMENTS: Final = StoredQuery(
     "urn:uuid:14d4debf-8f97-4251-9a74-a90016b0af0d", "FindDocuments", _FIND_DOCUMENTS_PARAMS
@@ -156,7 +164,7 @@ GET_DOCUMENTS: Final = StoredQuery(
     "urn:uuid:5c4f972b-d56b-40ac-a5fc-c8ca9b40b9d4",
     "GetDocuments",
     (*_DE_IDS, _HOME, _p("$MetadataLevel", K.STRING)),
-    _DE_ONE_OF,
+    _DE_IDS_ONE_OF,
     single_patient=True,
 )
 GET_FOLDERS: Final = StoredQuery(
@@ -165,22 +173,28 @@ GET_FOLDERS: Final = StoredQuery(
     (
         _p("$XDSFolderEntryUUID", K.UUID, multi=True),
         _p("$XDSFolderUniqueId", K.STRING, multi=True),
+        _p("$XDSFolderLogicalID", K.UUID, multi=True),
         _HOME,
         _p("$MetadataLevel", K.STRING),
     ),
-    (("$XDSFolderEntryUUID", "$XDSFolderUniqueId"),),
+    (("$XDSFolderEntryUUID", "$XDSFolderUniqueId", "$XDSFolderLogicalID"),),
     single_patient=True,
 )
 GET_ASSOCIATIONS: Final = StoredQuery(
     "urn:uuid:a7ae438b-4bc2-4642-93e9-be891f7bb155",
     "GetAssociations",
-    (_p("$uuid", K.UUID, req=True, multi=True), _HOME, _p("$MetadataLevel", K.STRING)),
+    (
+        _p("$uuid", K.UUID, req=True, multi=True),
+        _HOME,
+        _p("$MetadataLevel", K.STRING),
+        _ASSOC_STATUS,
+    ),
 )
 GET_DOCUMENTS_AND_ASSOCIATIONS: Final = StoredQuery(
     "urn:uuid:bab9529a-4a10-40b3-a01f-f68a615d247a",
     "GetDocumentsAndAssociations",
-    (*_DE_IDS, _HOME, _p("$MetadataLevel", K.STRING)),
-    _DE_ONE_OF,
+    (*_DE_IDS, _HOME, _p("$MetadataLevel", K.STRING), _ASSOC_STATUS),
+    _DE_IDS_ONE_OF,
     single_patient=True,
 )
 GET_SUBMISSION_SETS: Final = StoredQuery(

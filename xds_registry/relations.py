@@ -88,7 +88,11 @@ def _check_has_member(
             out.add(E.REGISTRY_METADATA_ERROR,
                     f"HasMember {assoc.entry_uuid}: source is a SubmissionSet of another "
                     "submission", assoc.entry_uuid)  # fmt: skip
-        if target.kind is not ObjectKind.ASSOCIATION:
+        if target.kind is ObjectKind.SUBMISSION_SET:
+            out.add(E.REGISTRY_METADATA_ERROR,
+                    f"HasMember {assoc.entry_uuid}: a SubmissionSet cannot contain a "
+                    "SubmissionSet", assoc.entry_uuid)  # fmt: skip
+        elif target.kind is not ObjectKind.ASSOCIATION:
             _same_patient(source, target, assoc, out)
         return
     if source.kind is ObjectKind.FOLDER and target.kind is ObjectKind.DOCUMENT_ENTRY:

@@ -1,8 +1,8 @@
 """The patient-based stored queries and the query-id → finder table (ITI TF-2a 3.18.4.1.2.3.7).
 
 FindDocuments stays an index lookup: one SELECT on ``registry_documents`` driven by the
-``(patient_id, status, class_code)`` index, with EXISTS sub-queries on the code, author
-and reference-id tables; the author re-check is one batched SELECT.
+``(patient_id, status, class_code)`` index, then at most one batched SELECT per side
+table (codes, authors, reference ids) for the candidates, keyed on ``object_uuid``.
 """
 
 from __future__ import annotations
@@ -17,18 +17,16 @@ from xds_registry.query.filters import (
     D,
     F,
     S,
-    association_level,
+    association_conditions,
     document_conditions,
     folder_conditions,
     submission_set_conditions,
 )
-from xds_registry.query.lookups import (
-    associations_touching,
-    authors_matching,
-    fetch,
-    patient_scope,
-)
+from xds_registry.query.lookups import associations_touching, fetch, patient_scope
 from xds_registry.query.model import Finder, Found, Hit, QueryContext
+from xds_registry.query.refine import refine
+
+DE, SS, FD = ObjectKind.DOCUMENT_ENTRY, ObjectKind.SUBMISSION_SET, ObjectKind.FOLDER
 
 
 def _scope(ctx: QueryContext, patient_param: str) -> list[str]:
@@ -39,23 +37,24 @@ def _documents(ctx: QueryContext, scope: list[str]) -> list[Hit]:
     if not scope:
         return []
     conditions = document_conditions(ctx.query)
-    hits = fetch(ctx.session, ObjectKind.DOCUMENT_ENTRY, D.patient_id.in_(scope), *conditions)
-    return authors_matching(ctx.session, hits, ctx.query.values(n.DE_AUTHOR))
+    hits = fetch(ctx.session, DE, D.patient_id.in_(scope), *conditions)
+    return refine(ctx.session, ctx.query, DE, hits)
 
 
 def _submission_sets(ctx: QueryContext, scope: list[str]) -> list[Hit]:
     if not scope:
         return []
     conditions = submission_set_conditions(ctx.query)
-    hits = fetch(ctx.session, ObjectKind.SUBMISSION_SET, S.patient_id.in_(scope), *conditions)
-    return authors_matching(ctx.session, hits, ctx.query.values(n.SS_AUTHOR))
+    hits = fetch(ctx.session, SS, S.patient_id.in_(scope), *conditions)
+    return refine(ctx.session, ctx.query, SS, hits)
 
 
 def _folders(ctx: QueryContext, scope: list[str]) -> list[Hit]:
     if not scope:
         return []
     conditions = folder_conditions(ctx.query)
-    return fetch(ctx.session, ObjectKind.FOLDER, F.patient_id.in_(scope), *conditions)
+    hits = fetch(ctx.session, FD, F.patient_id.in_(scope), *conditions)
+    return refine(ctx.session, ctx.query, FD, hits)
 
 
 def find_documents(ctx: QueryContext) -> Found:
@@ -85,8 +84,8 @@ def get_all(ctx: QueryContext) -> Found:
         return Found()
     found = Found().add(_documents(ctx, scope))
     found.add(_submission_sets(ctx, scope)).add(_folders(ctx, scope))
-    level = association_level(ctx.query.metadata_level)
-    return found.add(associations_touching(ctx.session, found.ids(), *level))
+    allowed = association_conditions(ctx.query)
+    return found.add(associations_touching(ctx.session, found.ids(), *allowed))
 
 
 #: Query id → finder (ARCHITECTURE.md habit 4: dispatch through tables).

@@ -1,7 +1,8 @@
 """The stored queries by id (ITI TF-2a 3.18.4.1.2.3.7.5-13): Get* queries.
 
-Get* queries do not filter on availabilityStatus; ``$MetadataLevel`` 1 (the default)
-hides non-latest versions, Offline entries and Deprecated Associations (ITI-57
+Get* queries do not filter DocumentEntries, SubmissionSets or Folders on
+availabilityStatus; ``$MetadataLevel`` 1 (the default) hides non-latest versions and
+Offline entries, and Associations follow ``filters.association_conditions`` (ITI-57
 supplement 3.18.4.1.2.3.5.1.1). In the "...AndContents" queries an Association is
 returned only when both its ends are in the result.
 """
@@ -18,7 +19,7 @@ from xds_registry.query.filters import (
     D,
     F,
     S,
-    association_level,
+    association_conditions,
     document_conditions,
     document_level,
     document_type,
@@ -31,6 +32,7 @@ from xds_registry.query.lookups import (
     has_member_to,
 )
 from xds_registry.query.model import Found, Hit, QueryContext
+from xds_registry.query.refine import refine
 
 DE, SS, FD = ObjectKind.DOCUMENT_ENTRY, ObjectKind.SUBMISSION_SET, ObjectKind.FOLDER
 
@@ -72,22 +74,22 @@ def get_folders(ctx: QueryContext) -> Found:
 
 def get_associations(ctx: QueryContext) -> Found:
     """ITI TF-2a 3.18.4.1.2.3.7.7 GetAssociations: Associations touching any ``$uuid``."""
-    level = association_level(ctx.query.metadata_level)
-    return Found().add(associations_touching(ctx.session, ctx.query.values(n.UUID), *level))
+    allowed = association_conditions(ctx.query)
+    return Found().add(associations_touching(ctx.session, ctx.query.values(n.UUID), *allowed))
 
 
 def get_documents_and_associations(ctx: QueryContext) -> Found:
     """ITI TF-2a 3.18.4.1.2.3.7.8: the DocumentEntries and the Associations touching them."""
     documents = _by_key(ctx, DE, _DE_KEYS)
-    level = association_level(ctx.query.metadata_level)
+    allowed = association_conditions(ctx.query)
     uuids = [d.entry_uuid for d in documents]
-    return Found().add(documents).add(associations_touching(ctx.session, uuids, *level))
+    return Found().add(documents).add(associations_touching(ctx.session, uuids, *allowed))
 
 
 def get_submission_sets(ctx: QueryContext) -> Found:
     """ITI TF-2a 3.18.4.1.2.3.7.9: SubmissionSets holding the ``$uuid`` objects + HasMember."""
-    level = association_level(ctx.query.metadata_level)
-    members = has_member_to(ctx.session, ctx.query.values(n.UUID), *level)
+    allowed = association_conditions(ctx.query)
+    members = has_member_to(ctx.session, ctx.query.values(n.UUID), *allowed)
     sets = fetch_in(ctx.session, SS, S.entry_uuid, [m.source for m in members])
     found = {s.entry_uuid for s in sets}
     return Found().add(sets).add(m for m in members if m.source in found)
@@ -101,15 +103,16 @@ def get_submission_set_and_contents(ctx: QueryContext) -> Found:
     both in the result (with the SS HasMember pointing at each of them).
     """
     session, query = ctx.session, ctx.query
-    level = association_level(query.metadata_level)
+    allowed = association_conditions(query)
     sets = _by_key(ctx, SS, _SS_KEYS)
-    members = has_member_from(session, [s.entry_uuid for s in sets], *level)
+    members = has_member_from(session, [s.entry_uuid for s in sets], *allowed)
     targets = [m.target for m in members]
     documents = fetch_in(session, DE, D.entry_uuid, targets, *document_conditions(query))
+    documents = refine(session, query, DE, documents)
     folders = fetch_in(session, FD, F.entry_uuid, targets, *folder_level(query.metadata_level))
     found = Found().add(sets).add(documents).add(folders)
     objects = found.ids()
-    inner = fetch_in(session, ObjectKind.ASSOCIATION, A.entry_uuid, targets, *level)
+    inner = fetch_in(session, ObjectKind.ASSOCIATION, A.entry_uuid, targets, *allowed)
     inner = [a for a in inner if a.source in objects and a.target in objects]
     inside = objects | {a.entry_uuid for a in inner}
     return found.add(m for m in members if m.target in inside).add(inner)
@@ -119,10 +122,11 @@ def get_folder_and_contents(ctx: QueryContext) -> Found:
     """ITI TF-2a 3.18.4.1.2.3.7.11: the Folder, its (filtered) DocumentEntries, FD→DE links."""
     session, query = ctx.session, ctx.query
     folders = _by_key(ctx, FD, _FD_KEYS)
-    level = association_level(query.metadata_level)
-    members = has_member_from(session, [f.entry_uuid for f in folders], *level)
+    allowed = association_conditions(query)
+    members = has_member_from(session, [f.entry_uuid for f in folders], *allowed)
     targets = [m.target for m in members]
     documents = fetch_in(session, DE, D.entry_uuid, targets, *document_conditions(query))
+    documents = refine(session, query, DE, documents)
     inside = {d.entry_uuid for d in documents}
     return Found().add(folders).add(documents).add(m for m in members if m.target in inside)
 
@@ -130,8 +134,8 @@ def get_folder_and_contents(ctx: QueryContext) -> Found:
 def get_folders_for_document(ctx: QueryContext) -> Found:
     """ITI TF-2a 3.18.4.1.2.3.7.12 GetFoldersForDocument: Folders holding the DocumentEntry."""
     documents = _by_key(ctx, DE, _DE_KEYS)
-    level = association_level(ctx.query.metadata_level)
-    members = has_member_to(ctx.session, [d.entry_uuid for d in documents], *level)
+    allowed = association_conditions(ctx.query)
+    members = has_member_to(ctx.session, [d.entry_uuid for d in documents], *allowed)
     folder_filter = folder_level(ctx.query.metadata_level)
     sources = [m.source for m in members]
     return Found().add(fetch_in(ctx.session, FD, F.entry_uuid, sources, *folder_filter))
@@ -148,8 +152,8 @@ def get_related_documents(ctx: QueryContext) -> Found:
     origin = _by_key(ctx, DE, _DE_KEYS)
     origin_ids = {d.entry_uuid for d in origin}
     types = A.type.in_(query.values(n.ASSOCIATION_TYPES))
-    level = association_level(query.metadata_level)
-    links = associations_touching(session, origin_ids, types, *level)
+    allowed = association_conditions(query)
+    links = associations_touching(session, origin_ids, types, *allowed)
     others = {end for a in links for end in (a.source, a.target)} - origin_ids
     doc_filter = document_type(query) + document_level(query.metadata_level)
     related = fetch_in(session, DE, D.entry_uuid, others, *doc_filter)

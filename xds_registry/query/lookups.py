@@ -6,7 +6,7 @@ limits of SQLite or PostgreSQL.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator
 from typing import Any, Final
 
 from sqlalchemy import func, or_, select
@@ -15,10 +15,9 @@ from sqlalchemy.orm import Session
 from profiles.errors import ErrorCode
 from profiles.vocabulary import AssociationType, ObjectKind
 from xds_common.errors import XdsError
-from xds_registry.query.filters import A, Column, Condition, D, F, S, like_regex
+from xds_registry.query.filters import A, Column, Condition, D, F, S
 from xds_registry.query.model import Hit, QueryContext
 from xds_registry.storage import patients
-from xds_registry.storage.tables import AuthorRow
 
 CHUNK: Final = 500
 
@@ -53,7 +52,7 @@ def chunks(items: Iterable[str], size: int = CHUNK) -> Iterator[list[str]]:
 
 def fetch(session: Session, kind: ObjectKind, *conditions: Condition) -> list[Hit]:
     """Objects of ``kind`` matching all ``conditions``."""
-    rows = session.execute(select(*_COLUMNS[kind]).where(*conditions))
+    rows = session.connection().execute(select(*_COLUMNS[kind]).where(*conditions))
     return [Hit(kind, **row._asdict()) for row in rows]
 
 
@@ -94,24 +93,6 @@ def has_member_to(session: Session, targets: Iterable[str], *conditions: Conditi
     """HasMember associations whose target is one of ``targets``."""
     member = A.type == AssociationType.HAS_MEMBER
     return fetch_in(session, ObjectKind.ASSOCIATION, A.target_uuid, targets, member, *conditions)
-
-
-def authors_matching(session: Session, hits: list[Hit], patterns: Sequence[str]) -> list[Hit]:
-    """The ``hits`` with an authorPerson matching a LIKE pattern, case-sensitively.
-
-    ITI TF-2 Appendix F compares strings exactly; this re-checks the SQL pre-filter,
-    whose LIKE is case-insensitive on SQLite. No patterns: ``hits`` unchanged.
-    """
-    if not patterns or not hits:
-        return hits
-    regex = like_regex(patterns)
-    matched: set[str] = set()
-    for chunk in chunks(h.entry_uuid for h in hits):
-        rows = session.execute(
-            select(AuthorRow.object_uuid, AuthorRow.person).where(AuthorRow.object_uuid.in_(chunk))
-        )
-        matched.update(uuid for uuid, person in rows if regex.fullmatch(person))
-    return [h for h in hits if h.entry_uuid in matched]
 
 
 def patient_scope(ctx: QueryContext, patient_id: str) -> list[str]:

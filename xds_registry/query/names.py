@@ -27,6 +27,11 @@ def optional_name(query: sq.StoredQuery, name: str) -> str | None:
     return param.name if param else None
 
 
+def declared_anywhere(name: str) -> str | None:
+    """``name`` when any catalogued query declares it, else None."""
+    return next((p.name for q in sq.ALL for p in q.params if p.name == name), None)
+
+
 _FD, _GA = sq.FIND_DOCUMENTS, sq.GET_ALL
 DE_PATIENT_ID: Final = _name(_FD, "$XDSDocumentEntryPatientId")
 DE_CLASS_CODE: Final = _name(_FD, "$XDSDocumentEntryClassCode")
@@ -77,6 +82,8 @@ PATIENT_ID: Final = _name(_GA, "$patientId")
 UUID: Final = _name(sq.GET_ASSOCIATIONS, "$uuid")
 ASSOCIATION_TYPES: Final = _name(sq.GET_RELATED_DOCUMENTS, "$AssociationTypes")
 HOME_COMMUNITY_ID: Final = _name(sq.GET_DOCUMENTS, "$homeCommunityId")
+#: ITI-57 adds an Association status filter (default Approved) to the Get* queries.
+ASSOCIATION_STATUS: Final = declared_anywhere("$XDSAssociationStatus")
 
 
 def _attribute(kind: ObjectKind, scheme: Scheme) -> str:

@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 from profiles.errors import ErrorCode
 from profiles.vocabulary import ObjectKind
 from xds_common.ebrim.writer import Overlay, object_ref, query_response, render
-from xds_common.errors import XdsError
+from xds_common.errors import RegistryError, XdsError
 from xds_registry.query.filters import Column
 from xds_registry.query.finders import FINDERS
 from xds_registry.query.lookups import chunks
@@ -34,7 +34,7 @@ from xds_registry.storage.tables import (
     SubmissionSetRow,
 )
 
-__all__ = ["QueryConfig", "execute", "run_stored_query"]
+__all__ = ["QueryConfig", "error_response", "execute", "run_stored_query"]
 
 log = logging.getLogger(__name__)
 
@@ -119,3 +119,8 @@ def run_stored_query(
     surviving = _surviving(session, found)
     _check_single_patient(query, surviving)
     return query_response(_leaf_objects(session, found, home, surviving), [])
+
+
+def error_response(errors: list[RegistryError]) -> etree._Element:
+    """The AdhocQueryResponse for a failed query: status Failure, no objects (3.18.4.1.3)."""
+    return query_response([], errors)

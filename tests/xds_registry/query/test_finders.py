@@ -269,6 +269,14 @@ def test_get_all_filters_documents(session: Session, config: QueryConfig) -> Non
     assert run(session, config, sq.GET_ALL, slots) == objects | touching(objects)
 
 
+def test_get_all_document_codes_leave_sets_and_folders_alone(
+    session: Session, config: QueryConfig
+) -> None:
+    slots = get_all_slots((n.DE_CONFIDENTIALITY_CODE, quoted("R^^conf")))
+    objects = {"de_conf_r"} | SS_APPROVED | {"fd1", "fd2v2"}
+    assert run(session, config, sq.GET_ALL, slots) == objects | touching(objects)
+
+
 def test_get_all_unknown_patient(session: Session, config: QueryConfig) -> None:
     slots = [
         (name, one(ds.UNKNOWN)) if name == n.PATIENT_ID else (name, v)
@@ -319,7 +327,11 @@ def test_get_folders(
     ("slots", "expected"),
     [
         ([(n.UUID, uuids("de_base"))], {"ss_a_de_base", "fd1_base", "apnd"}),
-        ([(n.UUID, uuids("de_base")), LEVEL_2], {"ss_a_de_base", "fd1_base", "apnd", "xfrm_dep"}),
+        ([(n.UUID, uuids("de_base")), LEVEL_2], {"ss_a_de_base", "fd1_base", "apnd"}),
+        (
+            [(n.UUID, uuids("de_base")), LEVEL_2, (n.ASSOCIATION_STATUS, BOTH_STATUSES)],
+            {"ss_a_de_base", "fd1_base", "apnd", "xfrm_dep"},
+        ),
         ([(n.UUID, uuids("fd1"))], {"ss_a_fd1", "fd1_base", "fd1_class"}),
         ([(n.UUID, uuids("de_hcft"))], {"ss_rest_de_hcft"}),
         ([(n.UUID, uuids("de_hcft")), LEVEL_2], {"ss_rest_de_hcft", "uas"}),

@@ -12,7 +12,8 @@ from profiles.vocabulary import AssociationType, DocumentEntryType, Status
 from tests.xds_registry.query.builders import Slot, adhoc, one, quoted
 from xds_common.errors import XdsError
 from xds_registry.query import names as n
-from xds_registry.query.params import MalformedValueError, ParsedQuery, parse_request, split_value
+from xds_registry.query.params import ParsedQuery, parse_request
+from xds_registry.query.values import MalformedValueError, split_value
 
 PATIENT = "pat1^^^&1.2.3.4.5.1000&ISO"
 APPROVED = Status.APPROVED.value

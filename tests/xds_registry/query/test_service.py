@@ -18,7 +18,7 @@ from xds_common.ebrim import rim
 from xds_common.errors import XdsError
 from xds_registry.query import names as n
 from xds_registry.query.model import QueryConfig
-from xds_registry.query.service import run_stored_query
+from xds_registry.query.service import error_response, run_stored_query
 
 T_RESPONSE = ns.qn(ns.QUERY, "AdhocQueryResponse")
 
@@ -140,3 +140,15 @@ def test_unknown_patient_policy(session: Session) -> None:
         run_stored_query(session, adhoc(sq.FIND_DOCUMENTS, slots), strict)
     assert caught.value.code == ErrorCode.UNKNOWN_PATIENT_ID
     assert ds.UNKNOWN in caught.value.errors[0].context
+
+
+def test_error_response_is_a_failure_without_objects(session: Session, config: QueryConfig) -> None:
+    request = adhoc("urn:uuid:00000000-0000-0000-0000-000000000000", [])
+    with pytest.raises(XdsError) as caught:
+        run_stored_query(session, request, config)
+    response = error_response(caught.value.errors)
+    assert response.tag == T_RESPONSE
+    assert response.get("status") == ResponseStatus.FAILURE
+    errors = response.findall(f"{{{ns.RS}}}RegistryErrorList/{{{ns.RS}}}RegistryError")
+    assert [e.get("errorCode") for e in errors] == [ErrorCode.UNKNOWN_STORED_QUERY]
+    assert objects(response) == {}
