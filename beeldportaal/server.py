@@ -26,9 +26,7 @@ def _start_mllp(settings: Settings) -> Any:
     identity = PatientIdentity(
         session_factory(settings.database_url, write=True), settings.patient_id_domains
     )
-    return start_mllp_listener(
-        settings.mllp_host, settings.mllp_port, identity, reuse_port=True
-    )
+    return start_mllp_listener(settings.mllp_host, settings.mllp_port, identity, reuse_port=True)
 
 
 class Server(BaseApplication):  # type: ignore[misc]
