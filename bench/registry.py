@@ -49,18 +49,18 @@ def patient_id(n: int) -> str:
 
 def _template() -> tuple[Any, str, list[str]]:
     """One registered-form DocumentEntry, its stored XML and the ids it owns."""
-    from xds_common.ebrim.ids import assign_uuids, normalise
+    from xds_common.ebrim.ids import assign_uuids
     from xds_common.ebrim.reader import read_object_list
-    from xds_common.xml import parse, to_bytes
+    from xds_common.xml import parse
+    from xds_registry.stored import stored_xml
 
     object_list = parse(m.submission(patient_id(0)).encode())[0]
     assign_uuids(object_list)
     result = read_object_list(object_list)
     de = result.submission.documents[0]
-    element = result.raw[de.entry_uuid].element
-    normalise(element)
-    owned = [e.get("id", "") for e in element.iter() if e.get("id")]
-    return de, to_bytes(element).decode(), owned
+    xml = stored_xml(result, de.entry_uuid, 1)
+    owned = [e.get("id", "") for e in result.raw[de.entry_uuid].element.iter() if e.get("id")]
+    return de, xml, owned
 
 
 def load(database_url: str, first: int, last: int) -> float:

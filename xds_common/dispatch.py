@@ -21,10 +21,12 @@ from xds_common.errors import RegistryError, XdsError
 
 log = logging.getLogger(__name__)
 
-Handler = Callable[[soap.SoapRequest], etree._Element]
+#: A handler answers an element, or bytes it serialised itself (large LeafClass answers).
+Payload = etree._Element | bytes
+Handler = Callable[[soap.SoapRequest], Payload]
 ErrorRenderer = Callable[[list[RegistryError]], etree._Element]
 Hook = Callable[[Transaction, soap.SoapRequest], None]
-AfterHook = Callable[[Transaction, soap.SoapRequest, etree._Element], None]
+AfterHook = Callable[[Transaction, soap.SoapRequest, Payload], None]
 
 
 @dataclass(frozen=True)
@@ -86,7 +88,7 @@ class Dispatcher:
         body = soap.envelope(route.transaction.response_action, request.message_id, payload)
         return Reply(200, soap.SOAP_CONTENT_TYPE, body)
 
-    def _run(self, route: Route, request: soap.SoapRequest) -> etree._Element:
+    def _run(self, route: Route, request: soap.SoapRequest) -> Payload:
         transaction = route.transaction
         try:
             if request.body.tag != transaction.request_element:
@@ -97,7 +99,7 @@ class Dispatcher:
                 )
             for hook in self.before:
                 hook(transaction, request)
-            payload = route.handler(request)
+            payload: Payload = route.handler(request)
         except XdsError as exc:
             payload = route.render_errors(exc.errors)
         except Exception:

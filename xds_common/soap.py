@@ -28,6 +28,7 @@ T_ADDRESS = ns.qn(ns.WSA, "Address")
 T_TO = ns.qn(ns.WSA, "To")
 MUST_UNDERSTAND = ns.qn(ns.SOAP12, "mustUnderstand")
 SOAP_CONTENT_TYPE = "application/soap+xml; charset=UTF-8"
+_BODY_MARK = "@@BODY-PAYLOAD@@"
 #: Header namespaces we understand (WS-Addressing, WS-Security is accepted for XUA).
 UNDERSTOOD = frozenset(
     {
@@ -144,8 +145,11 @@ def read_request(data: bytes, content_type: str, limit: int) -> SoapRequest:
     return SoapRequest(action, _text(header, T_MESSAGE_ID), reply_to, body[0], envelope, mtom)
 
 
-def envelope(action: str, relates_to: str, payload: etree._Element) -> bytes:
-    """A response envelope with wsa:Action (mustUnderstand) and wsa:RelatesTo."""
+def envelope(action: str, relates_to: str, payload: etree._Element | bytes) -> bytes:
+    """A response envelope with wsa:Action (mustUnderstand) and wsa:RelatesTo.
+
+    ``payload`` may be an element or an already serialised element (UTF-8 bytes).
+    """
     env = etree.Element(T_ENVELOPE, nsmap={"soap": ns.SOAP12, "wsa": ns.WSA})
     header = etree.SubElement(env, T_HEADER)
     act = etree.SubElement(header, T_ACTION)
@@ -154,7 +158,12 @@ def envelope(action: str, relates_to: str, payload: etree._Element) -> bytes:
     etree.SubElement(header, T_MESSAGE_ID).text = f"urn:uuid:{uuid.uuid4()}"
     if relates_to:
         etree.SubElement(header, T_RELATES_TO).text = relates_to
-    etree.SubElement(env, T_BODY).append(payload)
+    body = etree.SubElement(env, T_BODY)
+    if isinstance(payload, bytes):
+        body.text = _BODY_MARK
+        text = etree.tostring(env, encoding="utf-8", xml_declaration=True)
+        return text.replace(_BODY_MARK.encode(), payload, 1)
+    body.append(payload)
     return etree.tostring(env, encoding="utf-8", xml_declaration=True)
 
 

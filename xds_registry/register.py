@@ -10,20 +10,20 @@ from lxml import etree
 from sqlalchemy.orm import Session
 
 from profiles.errors import ErrorCode
-from profiles.vocabulary import AssociationType, SlotName, Status
+from profiles.vocabulary import AssociationType, Status
 from xds_common import soap
 from xds_common.ebrim import ids, rim
 from xds_common.ebrim import writer as ebrim_writer
-from xds_common.ebrim.reader import ReadResult, read_object_list, to_association
+from xds_common.ebrim.reader import ReadResult, read_object_list
 from xds_common.errors import ErrorCollector, XdsError
 from xds_common.metadata import Submission
 from xds_common.validation import check_objects
-from xds_common.xml import to_bytes
 from xds_registry import relations, submission
 from xds_registry.context import RegistryContext, now_dtm
 from xds_registry.storage import objects, versions
 from xds_registry.storage import patients as patient_store
 from xds_registry.storage.tables import DocumentRow
+from xds_registry.stored import member_links, stored_xml
 
 E = ErrorCode
 
@@ -95,52 +95,28 @@ def check_unique_ids(session: Session, sub: Submission, out: ErrorCollector) -> 
                     f"{sizes.pop()}, this submission has {de.size}", de.entry_uuid)  # fmt: skip
 
 
-def _xml(result: ReadResult, uuid: str) -> str:
-    element = result.raw[uuid].element
-    ids.normalise(element)
-    return to_bytes(element).decode()
-
-
 def store(session: Session, result: ReadResult, fx: relations.Effects, when: str) -> list[str]:
     """Insert the submission's objects and apply its side effects; return new UUIDs."""
     sub = result.submission
     rows: objects.Rows = []
     for ss in sub.submission_sets:
-        rows += objects.submission_set_rows(ss, _xml(result, ss.entry_uuid))
+        rows += objects.submission_set_rows(ss, stored_xml(result, ss.entry_uuid))
     for de in sub.documents:
         de.availability_status = Status.APPROVED
-        rows += objects.document_rows(de, _xml(result, de.entry_uuid))
+        rows += objects.document_rows(de, stored_xml(result, de.entry_uuid, 1))
     for fd in sub.folders:
         fd.availability_status = Status.APPROVED
-        rows += objects.folder_rows(fd, _xml(result, fd.entry_uuid), when)
+        rows += objects.folder_rows(fd, stored_xml(result, fd.entry_uuid, 1), when)
     for assoc in sub.associations:
         assoc.availability_status = Status.APPROVED
-        rows += objects.association_rows(assoc, _xml(result, assoc.entry_uuid))
-    created = _inherit_folders(sub, fx, rows)
+        rows += objects.association_rows(assoc, stored_xml(result, assoc.entry_uuid))
+    ss_uuid = sub.submission_sets[0].entry_uuid
+    inherited = ((AssociationType.HAS_MEMBER, folder, doc) for folder, doc in fx.inherited)
+    link_rows, created = member_links(ss_uuid, inherited)
+    rows += link_rows
     objects.insert_rows(session, rows)
     objects.set_document_status(session, sorted(fx.deprecate), Status.DEPRECATED)
     objects.touch_folders(session, sorted(fx.touched_folders), when)
-    return created
-
-
-def _inherit_folders(sub: Submission, fx: relations.Effects, rows: objects.Rows) -> list[str]:
-    """FD -> replacement HasMember plus SS -> that HasMember (ITI TF-2b 3.42.4.1.3.5)."""
-    created = []
-    ss_uuid = sub.submission_sets[0].entry_uuid
-    for folder, document in fx.inherited:
-        link_id, member_id = ids.new_uuid(), ids.new_uuid()
-        link = ebrim_writer.association(link_id, AssociationType.HAS_MEMBER, folder, document)
-        member = ebrim_writer.association(
-            member_id,
-            AssociationType.HAS_MEMBER,
-            ss_uuid,
-            link_id,
-            {SlotName.SUBMISSION_SET_STATUS: "Original"},
-        )
-        for element in (link, member):
-            model = to_association(rim.read_object(element))
-            rows += objects.association_rows(model, to_bytes(element).decode())
-        created += [link_id, member_id]
     return created
 
 

@@ -2,13 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
-from lxml import etree
-
 from profiles import transactions as tx
 from xds_common import soap
-from xds_common.dispatch import Dispatcher
+from xds_common.dispatch import Dispatcher, Handler, Payload
 from xds_common.ebrim import writer
 from xds_registry.context import RegistryContext
 from xds_registry.delete import delete
@@ -17,7 +13,7 @@ from xds_registry.register import register
 from xds_registry.update import update
 
 
-def _stored_query(ctx: RegistryContext) -> Callable[[soap.SoapRequest], etree._Element]:
+def _stored_query(ctx: RegistryContext) -> Handler:
     """ITI-18 in a read-only session (ITI TF-2a 3.18.4.1.3)."""
     config = QueryConfig(
         result_limit=ctx.query_result_limit,
@@ -25,7 +21,7 @@ def _stored_query(ctx: RegistryContext) -> Callable[[soap.SoapRequest], etree._E
         home_community_id=ctx.home_community_id,
     )
 
-    def handle(request: soap.SoapRequest) -> etree._Element:
+    def handle(request: soap.SoapRequest) -> Payload:
         with ctx.read() as session:
             return run_stored_query(session, request.body, config)
 

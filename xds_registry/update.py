@@ -13,19 +13,19 @@ from lxml import etree
 from sqlalchemy.orm import Session
 
 from profiles.errors import ErrorCode
-from profiles.vocabulary import AssociationType, ObjectKind, SlotName, Status
+from profiles.vocabulary import ObjectKind, Status
 from xds_common import soap
-from xds_common.ebrim import ids, rim
+from xds_common.ebrim import rim
 from xds_common.ebrim import writer as ebrim_writer
-from xds_common.ebrim.reader import ReadResult, to_association
+from xds_common.ebrim.reader import ReadResult
 from xds_common.errors import ErrorCollector
 from xds_common.metadata import DocumentEntry
 from xds_common.validation import check_objects
-from xds_common.xml import to_bytes
 from xds_registry import submission, update_checks, update_ops
 from xds_registry.context import RegistryContext, now_dtm
 from xds_registry.register import check_patient, read_submission
 from xds_registry.storage import objects, versions
+from xds_registry.stored import member_links, stored_xml
 
 E = ErrorCode
 _VERSIONED = (rim.T_EXTRINSIC, rim.T_PACKAGE)
@@ -84,28 +84,6 @@ def _check_ids(session: Session, result: ReadResult, out: ErrorCollector) -> Non
         out.add(E.REGISTRY_METADATA_ERROR, f"entryUUID {uuid} is already registered", uuid)
 
 
-def _xml(result: ReadResult, uuid: str) -> str:
-    element = result.raw[uuid].element
-    ids.normalise(element)
-    return to_bytes(element).decode()
-
-
-def _link_rows(ss_uuid: str, links: list[tuple[str, str, str]]) -> objects.Rows:
-    """Propagated Associations, each a member of the update's SubmissionSet."""
-    rows: objects.Rows = []
-    for kind, source, target in links:
-        link_id, member_id = ids.new_uuid(), ids.new_uuid()
-        link = ebrim_writer.association(link_id, kind, source, target)
-        member = ebrim_writer.association(
-            member_id, AssociationType.HAS_MEMBER, ss_uuid, link_id,
-            {SlotName.SUBMISSION_SET_STATUS: "Original"},
-        )  # fmt: skip
-        for element in (link, member):
-            model = to_association(rim.read_object(element))
-            rows += objects.association_rows(model, to_bytes(element).decode())
-    return rows
-
-
 _SET_STATUS = {
     ObjectKind.DOCUMENT_ENTRY: objects.set_document_status,
     ObjectKind.FOLDER: versions.set_folder_status,
@@ -122,20 +100,21 @@ def store(
 ) -> None:
     """Install new versions, then Associations, then status changes (MU 3.57.4.1.3.1)."""
     ss = ops.submission_set
-    rows = objects.submission_set_rows(ss, _xml(result, ss.entry_uuid))
+    rows = objects.submission_set_rows(ss, stored_xml(result, ss.entry_uuid))
     for version in ops.versions:
         obj = version.obj
         number = plan.previous[obj.entry_uuid][1]
         obj.availability_status = Status.APPROVED
         if isinstance(obj, DocumentEntry):
-            rows += objects.document_rows(obj, _xml(result, obj.entry_uuid), number)
+            rows += objects.document_rows(obj, stored_xml(result, obj.entry_uuid, number), number)
         else:
             touched = plan.folder_times.get(obj.entry_uuid, when)  # contents are unchanged
-            rows += objects.folder_rows(obj, _xml(result, obj.entry_uuid), touched, number)
+            xml = stored_xml(result, obj.entry_uuid, number)
+            rows += objects.folder_rows(obj, xml, touched, number)
     for assoc in result.submission.associations:
         assoc.availability_status = Status.APPROVED
-        rows += objects.association_rows(assoc, _xml(result, assoc.entry_uuid))
-    rows += _link_rows(ss.entry_uuid, plan.links)
+        rows += objects.association_rows(assoc, stored_xml(result, assoc.entry_uuid))
+    rows += member_links(ss.entry_uuid, plan.links)[0]
     objects.insert_rows(session, rows)
     for version in ops.versions:
         old = [plan.previous[version.obj.entry_uuid][0]]

@@ -70,6 +70,18 @@ def query_response(
     return node
 
 
+def object_ref_response(entry_uuids: Iterable[str], home: str = "") -> etree._Element:
+    """A Success AdhocQueryResponse listing ``rim:ObjectRef``s (ObjectRef answers, 3.18.4.1.3)."""
+    node = query_response([], [])
+    object_list = node[0]
+    for entry_uuid in entry_uuids:
+        ref = etree.SubElement(object_list, rim.T_OBJECT_REF)
+        ref.set("id", entry_uuid)
+        if home:
+            ref.set("home", home)
+    return node
+
+
 def object_ref(entry_uuid: str, home: str = "") -> etree._Element:
     """``rim:ObjectRef`` for an ObjectRef answer."""
     node = etree.Element(rim.T_OBJECT_REF, nsmap={"rim": ns.RIM})
@@ -103,7 +115,7 @@ def _set_slot(element: etree._Element, name: str, value: str) -> None:
     etree.SubElement(value_list, rim.T_VALUE).text = value
 
 
-def _set_version(element: etree._Element, version: int) -> None:
+def set_version(element: etree._Element, version: int) -> None:
     """Set ``rim:VersionInfo`` where ebRIM 3.0 puts it: after Slot, Name, Description."""
     info = element.find(rim.T_VERSION_INFO)
     if info is None:
@@ -112,6 +124,45 @@ def _set_version(element: etree._Element, version: int) -> None:
         position = sum(1 for child in element if child.tag in leading)
         element.insert(position, info)
     info.set("versionName", str(version))
+
+
+def _root_tag_end(text: str) -> int:
+    """Index just after the root element's name in serialised XML."""
+    start = text.index("<") + 1
+    end = start
+    while end < len(text) and text[end] not in " />\t\n":
+        end += 1
+    return end
+
+
+def render_text(stored_xml: str, overlay: Overlay) -> str | None:
+    """Fast path of :func:`render` without parsing: only status and home are added.
+
+    Returns None when the overlay needs more (a version or lid not yet in the stored
+    text, a patient id after a merge, a Folder's lastUpdateTime); use :func:`render`.
+    """
+    head = stored_xml[: stored_xml.index(">")]
+    if overlay.patient_id or overlay.last_update_time or " status=" in head:
+        return None
+    if overlay.lid and f' lid="{overlay.lid}"' not in head:
+        return None
+    if overlay.version is not None and f'versionName="{overlay.version}"' not in stored_xml:
+        return None
+    extra = f' status="{overlay.status}"'
+    if overlay.home and " home=" not in head:
+        extra += f' home="{overlay.home}"'
+    cut = _root_tag_end(stored_xml)
+    return stored_xml[:cut] + extra + stored_xml[cut:]
+
+
+def query_response_text(fragments: Iterable[str], status: ResponseStatus) -> bytes:
+    """A serialised AdhocQueryResponse around already serialised objects (LeafClass path)."""
+    head = (
+        f'<query:AdhocQueryResponse xmlns:query="{ns.QUERY}" xmlns:rim="{ns.RIM}" '
+        f'xmlns:rs="{ns.RS}" status="{status}"><rim:RegistryObjectList>'
+    )
+    body = "".join(fragments)
+    return (head + body + "</rim:RegistryObjectList></query:AdhocQueryResponse>").encode()
 
 
 def render(stored_xml: str, overlay: Overlay) -> etree._Element:
@@ -123,7 +174,7 @@ def render(stored_xml: str, overlay: Overlay) -> etree._Element:
     if overlay.lid:
         element.set("lid", overlay.lid)
     if overlay.version is not None:
-        _set_version(element, overlay.version)
+        set_version(element, overlay.version)
     if overlay.patient_id:
         for ext in element.iterchildren(rim.T_EXTERNAL_ID):
             if ext.get("identificationScheme") in _PATIENT_SCHEMES:

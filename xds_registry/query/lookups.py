@@ -52,8 +52,9 @@ def chunks(items: Iterable[str], size: int = CHUNK) -> Iterator[list[str]]:
 
 def fetch(session: Session, kind: ObjectKind, *conditions: Condition) -> list[Hit]:
     """Objects of ``kind`` matching all ``conditions``."""
-    rows = session.connection().execute(select(*_COLUMNS[kind]).where(*conditions))
-    return [Hit(kind, **row._asdict()) for row in rows]
+    result = session.connection().execute(select(*_COLUMNS[kind]).where(*conditions))
+    keys = tuple(result.keys())
+    return [Hit(kind, **dict(zip(keys, row, strict=True))) for row in result.all()]
 
 
 def fetch_in(
@@ -101,8 +102,9 @@ def patient_scope(ctx: QueryContext, patient_id: str) -> list[str]:
     A known, active id covers every id merged into it (ITI TF-2a 3.8.4.2.3). An unknown
     or subsumed id gives no objects, or XDSUnknownPatientId when the policy asks for it.
     """
-    if patients.is_active(ctx.session, patient_id):
-        return patients.merge_chain(ctx.session, patient_id)
+    scope = patients.query_scope(ctx.session, patient_id)
+    if scope is not None:
+        return scope
     if ctx.config.unknown_patient_error:
         raise XdsError(ErrorCode.UNKNOWN_PATIENT_ID, f"patient id {patient_id} is not known")
     return []

@@ -18,9 +18,17 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from profiles.errors import ErrorCode
-from profiles.vocabulary import ObjectKind
-from xds_common.ebrim.writer import Overlay, object_ref, query_response, render
+from profiles.vocabulary import ObjectKind, ResponseStatus
+from xds_common.ebrim.writer import (
+    Overlay,
+    object_ref_response,
+    query_response,
+    query_response_text,
+    render,
+    render_text,
+)
 from xds_common.errors import RegistryError, XdsError
+from xds_common.xml import to_bytes
 from xds_registry.query.filters import Column
 from xds_registry.query.finders import FINDERS
 from xds_registry.query.lookups import chunks
@@ -85,29 +93,35 @@ def _stored_xml(session: Session, kind: ObjectKind, uuids: Iterable[str]) -> dic
 
 
 def _overlay(hit: Hit, home: str, surviving: dict[str, str]) -> Overlay:
+    current = surviving.get(hit.patient_id, hit.patient_id)
     return Overlay(
         status=hit.status,
         home=home,
         lid=hit.lid,
         version=hit.version,
-        patient_id=surviving.get(hit.patient_id, ""),
+        patient_id=current if current != hit.patient_id else "",
         last_update_time=hit.last_update_time,
     )
 
 
+def _render(stored_xml: str, overlay: Overlay) -> str:
+    fast = render_text(stored_xml, overlay)
+    return fast if fast is not None else to_bytes(render(stored_xml, overlay)).decode()
+
+
 def _leaf_objects(
     session: Session, found: Found, home: str, surviving: dict[str, str]
-) -> list[etree._Element]:
-    """Render every hit from its stored XML, batch-loaded per table."""
+) -> list[str]:
+    """Render every hit from its stored XML (batch-loaded per table), serialised."""
     xml: dict[str, str] = {}
     for kind in _XML:
         xml.update(_stored_xml(session, kind, (h.entry_uuid for h in found if h.kind is kind)))
-    return [render(xml[h.entry_uuid], _overlay(h, home, surviving)) for h in found]
+    return [_render(xml[h.entry_uuid], _overlay(h, home, surviving)) for h in found]
 
 
 def run_stored_query(
     session: Session, request: etree._Element, config: QueryConfig
-) -> etree._Element:
+) -> etree._Element | bytes:
     """ITI TF-2a 3.18.4.1 Registry Stored Query: the AdhocQueryResponse for ``request``."""
     query = parse_request(request)
     if query.ignored:
@@ -115,10 +129,11 @@ def run_stored_query(
     found = execute(session, query, config)
     home = config.home_community_id
     if not query.leaf_class:
-        return query_response([object_ref(hit.entry_uuid, home) for hit in found], [])
+        return object_ref_response((hit.entry_uuid for hit in found), home)
     surviving = _surviving(session, found)
     _check_single_patient(query, surviving)
-    return query_response(_leaf_objects(session, found, home, surviving), [])
+    objects = _leaf_objects(session, found, home, surviving)
+    return query_response_text(objects, ResponseStatus.SUCCESS)
 
 
 def error_response(errors: list[RegistryError]) -> etree._Element:

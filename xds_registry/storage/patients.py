@@ -44,6 +44,28 @@ def merge(session: Session, subsumed: str, surviving: str) -> None:
     session.flush()
 
 
+def query_scope(session: Session, patient_id: str) -> list[str] | None:
+    """Ids a query on ``patient_id`` covers: itself plus ids merged into it; None if inactive.
+
+    One indexed Core query in the common case (no merges), for the ITI-18 hot path.
+    """
+    table = Patient.__table__
+    rows = (
+        session.connection()
+        .execute(
+            select(table.c.patient_id, table.c.merged_into).where(
+                (table.c.patient_id == patient_id) | (table.c.merged_into == patient_id)
+            )
+        )
+        .all()
+    )
+    own = [r for r in rows if r.patient_id == patient_id]
+    if not own or own[0].merged_into is not None:
+        return None
+    merged = [r.patient_id for r in rows if r.patient_id != patient_id]
+    return merge_chain(session, patient_id) if merged else [patient_id]
+
+
 def merge_chain(session: Session, surviving: str) -> list[str]:
     """``surviving`` plus every id merged into it, directly or through earlier merges."""
     found = [surviving]

@@ -30,7 +30,8 @@ def answer(
     slots: Sequence[Slot],
     return_type: str = "LeafClass",
 ) -> etree._Element:
-    response = run_stored_query(session, adhoc(query, slots, return_type), config)
+    answered = run_stored_query(session, adhoc(query, slots, return_type), config)
+    response = etree.fromstring(answered) if isinstance(answered, bytes) else answered
     assert response.tag == T_RESPONSE
     assert response.get("status") == ResponseStatus.SUCCESS
     return response
