@@ -8,10 +8,10 @@ from flask import Blueprint, Flask, Response, abort, request
 
 from xds_common.db import session_factory
 from xds_common.settings import Settings
+from xds_common.wsdl.serve import schema_response
 from xds_registry.context import RegistryContext
 from xds_registry.patients import PatientIdentity
 from xds_registry.service import build_dispatcher
-from xds_registry.wsdl.serve import schema_response
 
 ENDPOINT = "/xds/registry"
 
@@ -31,7 +31,7 @@ def build_context(settings: Settings) -> RegistryContext:
 
 def wsdl_text(base_url: str) -> str:
     """The registry WSDL with the service address filled in."""
-    text = resources.files("xds_registry.wsdl").joinpath("registry.wsdl").read_text()
+    text = resources.files("xds_common.wsdl").joinpath("registry.wsdl").read_text()
     return text.replace("{{ADDRESS}}", base_url + ENDPOINT)
 
 

@@ -23,7 +23,7 @@ What a zeep user needs to know (found while writing this):
 * zeep's ``Transport(timeout=...)`` bounds WSDL/schema loads, ``operation_timeout`` the
   SOAP calls; :class:`LoopbackTransport` also refuses any host but 127.0.0.1.
 
-The schema route ``GET /xds/<name>`` (``xds_registry.wsdl.serve.schema_response``) must be
+The schema route ``GET /xds/<name>`` (``xds_common.wsdl.serve.schema_response``) must be
 mounted for zeep to load the WSDL from the server at all.
 """
 
@@ -61,7 +61,7 @@ from profiles.vocabulary import (
 )
 from tests.conftest import NIST_AUTHORITY, LiveServer
 
-WSDL_DIR = Path(__file__).resolve().parents[2] / "xds_registry" / "wsdl"
+WSDL_DIR = Path(__file__).resolve().parents[2] / "xds_common" / "wsdl"
 ITI_42 = "DocumentRegistry_RegisterDocumentSet-b"
 ITI_18 = "DocumentRegistry_RegistryStoredQuery"
 SCHEMA_FILES = ("rs.xsd", "lcm.xsd", "query.xsd", "rim.xsd", "xml.xsd")
@@ -114,7 +114,7 @@ def transport(live_server: LiveServer) -> LoopbackTransport:
 def client(live_server: LiveServer, transport: LoopbackTransport) -> zeep.Client:
     """zeep's view of the live registry, loaded from ``?wsdl`` and the schemas it imports."""
     missing = requests.get(f"{live_server.base_url}/xds/rim.xsd", timeout=10).status_code
-    assert missing == 200, "GET /xds/rim.xsd is not served: mount xds_registry.wsdl.serve"
+    assert missing == 200, "GET /xds/rim.xsd is not served: mount xds_common.wsdl.serve"
     return zeep.Client(live_server.registry_url + "?wsdl", transport=transport)
 
 

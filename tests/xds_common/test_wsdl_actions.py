@@ -27,10 +27,10 @@ from profiles import namespaces as ns
 from profiles import stored_queries as sq
 from profiles import transactions as tx
 from tests.conftest import CORPUS
+from xds_common.wsdl.serve import SCHEMAS, schema_response
 from xds_registry.app import ENDPOINT, wsdl_text
-from xds_registry.wsdl.serve import SCHEMAS, schema_response
 
-WSDL_DIR = Path(__file__).resolve().parents[2] / "xds_registry" / "wsdl"
+WSDL_DIR = Path(__file__).resolve().parents[2] / "xds_common" / "wsdl"
 WSDL_PATH = WSDL_DIR / "registry.wsdl"
 WSDL = "http://schemas.xmlsoap.org/wsdl/"
 SOAP12_BINDING = "http://schemas.xmlsoap.org/wsdl/soap12/"

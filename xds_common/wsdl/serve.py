@@ -1,4 +1,4 @@
-"""The XML Schemas that ``registry.wsdl`` imports, for clients that fetch ``?wsdl`` over HTTP.
+"""WSDLs and XML Schemas shared by our SOAP endpoints and clients (served over HTTP).
 
 The WSDL names its schemas by relative ``schemaLocation`` (``rs.xsd``, ``lcm.xsd``,
 ``query.xsd``; they import ``rim.xsd`` and ``xml.xsd`` the same way), so a client that read
@@ -20,7 +20,7 @@ CONTENT_TYPE: Final = "application/xml; charset=utf-8"
 
 @cache
 def _read(name: str) -> bytes:
-    return resources.files("xds_registry.wsdl").joinpath(name).read_bytes()
+    return resources.files("xds_common.wsdl").joinpath(name).read_bytes()
 
 
 def schema_response(name: str) -> tuple[bytes, str] | None:
