@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 from lxml import etree
@@ -18,11 +18,23 @@ from lxml import etree
 from profiles.transactions import Transaction
 from xds_common import soap
 from xds_common.errors import RegistryError, XdsError
+from xds_common.mtom import ResponsePart, mtom_response
 
 log = logging.getLogger(__name__)
 
-#: A handler answers an element, or bytes it serialised itself (large LeafClass answers).
-Payload = etree._Element | bytes
+
+
+@dataclass(frozen=True)
+class Attached:
+    """A response body with MTOM attachments (ITI-43, RAD-69): ``xop:Include``s + parts."""
+
+    payload: etree._Element
+    parts: list[ResponsePart]
+
+
+#: A handler answers an element, bytes it serialised itself (large LeafClass answers), or an
+#: element with attachments.
+Payload = etree._Element | bytes | Attached
 Handler = Callable[[soap.SoapRequest], Payload]
 ErrorRenderer = Callable[[list[RegistryError]], etree._Element]
 Hook = Callable[[Transaction, soap.SoapRequest], None]
@@ -40,11 +52,12 @@ class Route:
 
 @dataclass(frozen=True)
 class Reply:
-    """An HTTP answer: status, content type, body."""
+    """An HTTP answer: status, content type, body (bytes or a stream), and its length."""
 
     status: int
     content_type: str
-    body: bytes
+    body: bytes | Iterable[bytes]
+    length: int | None = None
 
 
 @dataclass
@@ -77,6 +90,10 @@ class Dispatcher:
             request = soap.read_request(data, content_type, self.max_bytes)
         except soap.SoapFault as exc:
             return self._fault(exc)
+        return self.dispatch_request(request)
+
+    def dispatch_request(self, request: soap.SoapRequest) -> Reply:
+        """Handle a request whose envelope was already read (MTOM endpoints); never raises."""
         route = self.routes.get(request.action)
         if route is None:
             error = soap.SoapFault(
@@ -85,8 +102,22 @@ class Dispatcher:
             )
             return self._fault(error, request.message_id)
         payload = self._run(route, request)
-        body = soap.envelope(route.transaction.response_action, request.message_id, payload)
-        return Reply(200, soap.SOAP_CONTENT_TYPE, body)
+        return self._package(route.transaction, request, payload)
+
+    @staticmethod
+    def _package(transaction: Transaction, request: soap.SoapRequest, payload: Payload) -> Reply:
+        """Simple SOAP, or MTOM for MTOM transactions (Appendix V.8: same encoding back)."""
+        action, relates = transaction.response_action, request.message_id
+        if isinstance(payload, Attached):
+            element: etree._Element | bytes = payload.payload
+            parts = payload.parts
+        else:
+            element, parts = payload, []
+        body = soap.envelope(action, relates, element)
+        if not (transaction.mtom or request.mtom or parts):
+            return Reply(200, soap.SOAP_CONTENT_TYPE, body, len(body))
+        package = mtom_response(body, parts, action=action)
+        return Reply(200, package.content_type, package.body, package.content_length)
 
     def _run(self, route: Route, request: soap.SoapRequest) -> Payload:
         transaction = route.transaction

@@ -124,6 +124,11 @@ def read_request(data: bytes, content_type: str, limit: int) -> SoapRequest:
         envelope = parse(data, limit)
     except XmlRejected as exc:
         raise SoapFault(str(exc)) from None
+    return read_envelope(envelope, mtom)
+
+
+def read_envelope(envelope: etree._Element, mtom: bool) -> SoapRequest:
+    """Check a parsed envelope (SOAP 1.2 Part 1 5; WS-Addressing 1.0) and read its headers."""
     if envelope.tag != T_ENVELOPE:
         if etree.QName(envelope).localname == "Envelope":
             raise SoapFault("not a SOAP 1.2 envelope", "VersionMismatch")

@@ -55,7 +55,10 @@ def blueprint(settings: Settings) -> Blueprint:
             reply = dispatcher.too_large()
         else:
             reply = dispatcher.dispatch(data, request.content_type or "")
-        return Response(reply.body, status=reply.status, content_type=reply.content_type)
+        response = Response(reply.body, status=reply.status, content_type=reply.content_type)
+        if reply.length is not None:
+            response.content_length = reply.length
+        return response
 
     @bp.get(ENDPOINT)
     def describe() -> Response:
