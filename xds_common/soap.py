@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from lxml import etree
 
 from profiles import namespaces as ns
+from xds_common.mtom import MtomMessage
 from xds_common.xml import XmlRejected, parse
 
 T_ENVELOPE = ns.qn(ns.SOAP12, "Envelope")
@@ -50,7 +51,7 @@ class SoapFault(Exception):
 
 @dataclass(frozen=True)
 class SoapRequest:
-    """A parsed request envelope."""
+    """A parsed request envelope (and, for MTOM endpoints, its staged attachments)."""
 
     action: str
     message_id: str
@@ -58,6 +59,7 @@ class SoapRequest:
     body: etree._Element
     envelope: etree._Element
     mtom: bool
+    message: MtomMessage | None = None
 
 
 def _root_part(data: bytes, content_type: str) -> bytes:
@@ -127,7 +129,9 @@ def read_request(data: bytes, content_type: str, limit: int) -> SoapRequest:
     return read_envelope(envelope, mtom)
 
 
-def read_envelope(envelope: etree._Element, mtom: bool) -> SoapRequest:
+def read_envelope(
+    envelope: etree._Element, mtom: bool, message: MtomMessage | None = None
+) -> SoapRequest:
     """Check a parsed envelope (SOAP 1.2 Part 1 5; WS-Addressing 1.0) and read its headers."""
     if envelope.tag != T_ENVELOPE:
         if etree.QName(envelope).localname == "Envelope":
@@ -147,7 +151,8 @@ def read_envelope(envelope: etree._Element, mtom: bool) -> SoapRequest:
     reply_to = ""
     if header is not None and (node := header.find(T_REPLY_TO)) is not None:
         reply_to = _text(node, T_ADDRESS)
-    return SoapRequest(action, _text(header, T_MESSAGE_ID), reply_to, body[0], envelope, mtom)
+    message_id = _text(header, T_MESSAGE_ID)
+    return SoapRequest(action, message_id, reply_to, body[0], envelope, mtom, message)
 
 
 def envelope(action: str, relates_to: str, payload: etree._Element | bytes) -> bytes:

@@ -1,14 +1,10 @@
-"""Bring the registry schema up to date with Alembic (no alembic.ini needed)."""
+"""Bring the registry schema up to date (see ``xds_common.migrations``)."""
 
 from __future__ import annotations
 
-from alembic import command
-from alembic.config import Config
+from xds_common import migrations
 
 
 def upgrade(database_url: str) -> None:
     """Run every pending registry migration against ``database_url``."""
-    config = Config()
-    config.set_main_option("script_location", "xds_registry:migrations")
-    config.set_main_option("sqlalchemy.url", database_url.replace("%", "%%"))
-    command.upgrade(config, "head")
+    migrations.upgrade(database_url, "xds_registry:migrations")
