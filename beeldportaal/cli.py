@@ -10,12 +10,18 @@ from xds_common.db import session_factory
 from xds_common.settings import Settings, SettingsError, load_settings
 from xds_registry import migrate
 from xds_registry.patients import PatientIdentity, PatientIdRejected
+from xds_repository import migrate as repository_migrate
+
+
+def _migrate(settings: Settings) -> None:
+    migrate.upgrade(settings.database_url)
+    repository_migrate.upgrade(settings.database_url)
 
 
 def cmd_init(settings: Settings, _args: argparse.Namespace) -> int:
     """Create the home folder and bring the database schema up to date."""
     settings.home.mkdir(parents=True, exist_ok=True)
-    migrate.upgrade(settings.database_url)
+    _migrate(settings)
     print(f"home {settings.home}")
     print(f"database ready: {settings.database_url.split('@')[-1]}")
     print(f"homeCommunityId {settings.home_community_id}")
@@ -26,8 +32,10 @@ def cmd_init(settings: Settings, _args: argparse.Namespace) -> int:
 def cmd_serve(settings: Settings, _args: argparse.Namespace) -> int:
     """Run every component in one process."""
     from beeldportaal.server import serve
+    from xds_repository.app import build_store
 
-    migrate.upgrade(settings.database_url)
+    _migrate(settings)
+    build_store(settings).cleanup_staging(older_than=0)  # no worker is running yet
     serve(settings)
     return 0
 

@@ -7,6 +7,7 @@ from flask.typing import ResponseReturnValue
 
 from xds_common.settings import Settings
 from xds_registry import app as registry_app
+from xds_repository import app as repository_app
 
 VERSION = "0.1.0"
 
@@ -15,13 +16,22 @@ def create_app(settings: Settings) -> Flask:
     """Mount every component on one Flask app (the embedded default of ``serve``)."""
     app = Flask(__name__)
     app.register_blueprint(registry_app.blueprint(settings))
+    app.register_blueprint(repository_app.blueprint(settings))
 
     @app.get("/health")
     def health() -> ResponseReturnValue:
         return jsonify(
             status="ok",
             version=VERSION,
-            components={"registry": {"endpoint": registry_app.ENDPOINT, "ready": True}},
+            components={
+                "registry": {"endpoint": registry_app.ENDPOINT, "ready": True},
+                "repository": {
+                    "endpoint": repository_app.ENDPOINT,
+                    "ready": True,
+                    "document_store": settings.document_store,
+                    "registry": settings.effective_registry_url,
+                },
+            },
             home_community_id=settings.home_community_id,
             repository_unique_ids=[settings.repository_unique_id],
             patient_id_domains=list(settings.patient_id_domains),

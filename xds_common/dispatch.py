@@ -23,7 +23,6 @@ from xds_common.mtom import ResponsePart, mtom_response
 log = logging.getLogger(__name__)
 
 
-
 @dataclass(frozen=True)
 class Attached:
     """A response body with MTOM attachments (ITI-43, RAD-69): ``xop:Include``s + parts."""

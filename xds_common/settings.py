@@ -49,6 +49,9 @@ class Settings:
     unknown_patient_query_error: bool = False
     max_soap_bytes: int = 20 * 1024 * 1024
     registry_url: str = ""
+    document_store: str = "filesystem"
+    max_document_bytes: int = 8 * 1024**3
+    s3: Mapping[str, str] = field(default_factory=dict)
     log_level: str = "INFO"
     extra: Mapping[str, str] = field(default_factory=dict)
 
@@ -106,8 +109,25 @@ VARIABLES: tuple[VariableDoc, ...] = (
         "http://$HTTP_HOST:$HTTP_PORT/xds/registry",
         "registry endpoint used by the repository and clients inside the system",
     ),
+    VariableDoc(
+        "BEELDPORTAAL_DOCUMENT_STORE",
+        "filesystem",
+        "where the repository keeps documents: filesystem ($HOME/documents) or s3",
+    ),
+    VariableDoc(
+        "BEELDPORTAAL_MAX_DOCUMENT_BYTES",
+        "8589934592",
+        "largest accepted ITI-41 request body (all documents together)",
+    ),
+    VariableDoc("BEELDPORTAAL_S3_ENDPOINT_URL", "(AWS)", "S3-compatible endpoint URL"),
+    VariableDoc("BEELDPORTAAL_S3_BUCKET", "", "bucket for documents (required for s3)"),
+    VariableDoc("BEELDPORTAAL_S3_REGION", "", "S3 region"),
+    VariableDoc("BEELDPORTAAL_S3_ACCESS_KEY_ID", "", "S3 access key (or the AWS default chain)"),
+    VariableDoc("BEELDPORTAAL_S3_SECRET_ACCESS_KEY", "", "S3 secret key"),
     VariableDoc("BEELDPORTAAL_LOG_LEVEL", "INFO", "Python logging level"),
 )
+
+_S3_KEYS = ("ENDPOINT_URL", "BUCKET", "REGION", "ACCESS_KEY_ID", "SECRET_ACCESS_KEY")
 
 
 def _bool(name: str, raw: str) -> bool:
@@ -157,7 +177,9 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
 
     home = Path(get("HOME", "./var")).resolve()
     ids = _identifiers(home)
-    known = {PREFIX + f.name.upper() for f in fields(Settings)}
+    known = {PREFIX + f.name.upper() for f in fields(Settings)} | {
+        f"{PREFIX}S3_{k}" for k in _S3_KEYS
+    }
     extra = {k: v for k, v in env.items() if k.startswith(PREFIX) and k not in known}
     domains = tuple(d.strip() for d in get("PATIENT_ID_DOMAINS", "").split(",") if d.strip())
     return Settings(
@@ -177,6 +199,11 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         ),
         max_soap_bytes=_int("MAX_SOAP_BYTES", get("MAX_SOAP_BYTES", str(20 * 1024 * 1024)), 1024),
         registry_url=get("REGISTRY_URL", ""),
+        document_store=get("DOCUMENT_STORE", "filesystem").strip().lower(),
+        max_document_bytes=_int(
+            "MAX_DOCUMENT_BYTES", get("MAX_DOCUMENT_BYTES", str(8 * 1024**3)), 1024
+        ),
+        s3={k.lower(): v for k in _S3_KEYS if (v := get(f"S3_{k}", ""))},
         log_level=get("LOG_LEVEL", "INFO").upper(),
         extra=extra,
     )

@@ -177,6 +177,21 @@ def envelope(action: str, relates_to: str, payload: etree._Element | bytes) -> b
     return etree.tostring(env, encoding="utf-8", xml_declaration=True)
 
 
+def request_envelope(action: str, message_id: str, to: str, payload: etree._Element) -> bytes:
+    """A request envelope: Action (mustUnderstand), MessageID, anonymous ReplyTo, To (App. V)."""
+    env = etree.Element(T_ENVELOPE, nsmap={"soap": ns.SOAP12, "wsa": ns.WSA})
+    header = etree.SubElement(env, T_HEADER)
+    act = etree.SubElement(header, T_ACTION)
+    act.set(MUST_UNDERSTAND, "true")
+    act.text = action
+    etree.SubElement(header, T_MESSAGE_ID).text = message_id
+    reply = etree.SubElement(header, T_REPLY_TO)
+    etree.SubElement(reply, T_ADDRESS).text = ns.WSA_ANONYMOUS
+    etree.SubElement(header, T_TO).text = to
+    etree.SubElement(env, T_BODY).append(payload)
+    return etree.tostring(env, encoding="utf-8", xml_declaration=True)
+
+
 def fault(error: SoapFault, relates_to: str = "") -> bytes:
     """A SOAP 1.2 Fault envelope (SOAP 1.2 Part 1, 5.4)."""
     env = etree.Element(T_ENVELOPE, nsmap={"soap": ns.SOAP12, "wsa": ns.WSA})
