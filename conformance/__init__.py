@@ -6,7 +6,7 @@ never imports the server packages. See :mod:`conformance.runner` for the entry p
 
 from conformance.config import Endpoints, RunConfig
 from conformance.results import RunReport, StepResult
-from conformance.runner import Runner, registry_tests, run_tests
+from conformance.runner import Runner, registry_tests, repository_tests, run_tests
 
 __all__ = [
     "Endpoints",
@@ -15,5 +15,6 @@ __all__ = [
     "Runner",
     "StepResult",
     "registry_tests",
+    "repository_tests",
     "run_tests",
 ]

@@ -37,6 +37,8 @@ __all__ = ["Endpoints", "RunConfig", "Runner", "registry_tests", "run_tests"]
 
 #: NIST transaction elements served by a Document Registry.
 REGISTRY_ELEMENTS = frozenset({"RegisterTransaction", "StoredQueryTransaction", "MuTransaction"})
+#: NIST transaction elements served by a Document Repository (XDS.b, not XDR or XDS-I).
+REPOSITORY_ELEMENTS = frozenset({"ProvideAndRegisterTransaction", "RetrieveTransaction"})
 
 
 class Runner:
@@ -149,6 +151,16 @@ def _content_use_ids(checks: Iterable[ContentCheck]) -> list[UseId]:
 
 def registry_tests(corpus: Corpus | None = None) -> list[str]:
     """Every test with an ITI-42, ITI-18 or ITI-57 step (NIST transaction elements)."""
+    return tests_with(REGISTRY_ELEMENTS, corpus)
+
+
+def repository_tests(corpus: Corpus | None = None) -> list[str]:
+    """Every test with an ITI-41 or ITI-43 step."""
+    return tests_with(REPOSITORY_ELEMENTS, corpus)
+
+
+def tests_with(elements: frozenset[str], corpus: Corpus | None = None) -> list[str]:
+    """Every test with a step whose NIST transaction element is one of ``elements``."""
     corpus = corpus or Corpus()
     found = []
     for test_id in corpus.test_ids():
@@ -156,8 +168,8 @@ def registry_tests(corpus: Corpus | None = None) -> list[str]:
         if path is None:
             continue
         test = load_test(path)
-        elements = {s.transaction for sec in test.sections for s in sec.steps}
-        if elements & REGISTRY_ELEMENTS:
+        used = {s.transaction for sec in test.sections for s in sec.steps}
+        if used & elements:
             found.append(test_id)
     return found
 

@@ -95,6 +95,12 @@ def target_section(testdir: str | None, test: str, section: str) -> tuple[str, s
 def resolve_use_id(state: RunState, use: UseId, test: str, section: str) -> str:
     """The value a ``UseId`` names (README §5.1: AssignedUuids/AssignedUids/...Id)."""
     src_test, src_section = target_section(use.testdir, test, section)
+    if not use.testdir and (test, section, use.step) not in state.steps:
+        # No testdir and no such step here: NIST plans (e.g. 12345/rplc) then mean the step
+        # of that id in another section of the same test.
+        elsewhere = [k for k in state.steps if k[0] == test and k[2] == use.step]
+        if len(elsewhere) == 1:
+            src_section = elsewhere[0][1]
     record = state.source(src_test, src_section, use.step)
     table = {
         "AssignedUuids": record.assigned.uuids,

@@ -18,15 +18,23 @@ import json
 from collections import defaultdict
 
 import pytest
+import requests
 
-from conformance import Endpoints, RunConfig, RunReport, registry_tests, run_tests
+from conformance import (
+    Endpoints,
+    RunConfig,
+    RunReport,
+    registry_tests,
+    repository_tests,
+    run_tests,
+)
 from conformance import deviations as known
 from conformance.corpus import Corpus, project_root
 from conformance.state import Verdict
 from tests.conformance.conftest import record_summary
 from tests.conftest import LiveServer
 
-REGISTRY_TRANSACTIONS = ("ITI-42", "ITI-18", "ITI-57")
+REGISTRY_TRANSACTIONS = ("ITI-42", "ITI-18", "ITI-57", "ITI-41", "ITI-43")
 #: Our reconstruction of NIST test 12346 (see its README), for tests the corpus lacks.
 TESTKIT = project_root() / "conformance" / "testkit"
 #: Tests of that test kit: their steps are no MANIFEST cases but must pass.
@@ -107,9 +115,18 @@ def test_testkit_only_fills_gaps(corpus: Corpus) -> None:
 
 
 def test_corpus_registry_tests(live_server: LiveServer, corpus: Corpus) -> None:
-    endpoints = Endpoints(live_server.registry_url, None, ("127.0.0.1", live_server.mllp_port))
-    config = RunConfig(corpus_root=corpus.root, extra_testkits=(TESTKIT,))
-    report = run_tests(endpoints, registry_tests(corpus), config)
+    repository = live_server.base_url + "/xds/repository"
+    health = requests.get(live_server.base_url + "/health", timeout=10).json()
+    endpoints = Endpoints(
+        live_server.registry_url, repository, ("127.0.0.1", live_server.mllp_port)
+    )
+    config = RunConfig(
+        corpus_root=corpus.root,
+        extra_testkits=(TESTKIT,),
+        repository_unique_id=health["repository_unique_ids"][0],
+    )
+    tests = sorted(set(registry_tests(corpus)) | set(repository_tests(corpus)))
+    report = run_tests(endpoints, tests, config)
     reasons = known.load(config.known_deviations)
     feeds = [r for r in report.results if r.transaction == "ITI-8"]
     local_lines, local_failures = _local(report)
