@@ -235,12 +235,18 @@ def unique_ids_in_use(session: Session, unique_ids: Sequence[str]) -> set[str]:
     return set(ss) | set(fd)
 
 
+StatusTable = type[DocumentRow] | type[FolderRow] | type[AssociationRow]
+
+
+def set_status(session: Session, table: StatusTable, uuids: Sequence[str], status: str) -> None:
+    """Change availabilityStatus of the objects ``uuids`` stored in ``table``."""
+    if uuids:
+        session.execute(update(table).where(table.entry_uuid.in_(uuids)).values(status=status))
+
+
 def set_document_status(session: Session, uuids: Sequence[str], status: str) -> None:
     """Change availabilityStatus of DocumentEntries."""
-    if uuids:
-        session.execute(
-            update(DocumentRow).where(DocumentRow.entry_uuid.in_(uuids)).values(status=status)
-        )
+    set_status(session, DocumentRow, uuids, status)
 
 
 def touch_folders(session: Session, uuids: Sequence[str], when: str) -> None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import TypeVar
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from profiles.vocabulary import ObjectKind
@@ -81,18 +81,12 @@ def approved_links(
 
 def set_folder_status(session: Session, uuids: Sequence[str], status: str) -> None:
     """Change availabilityStatus of Folders."""
-    if uuids:
-        session.execute(
-            update(FolderRow).where(FolderRow.entry_uuid.in_(uuids)).values(status=status)
-        )
+    objects.set_status(session, FolderRow, uuids, status)
 
 
 def set_association_status(session: Session, uuids: Sequence[str], status: str) -> None:
     """Change availabilityStatus of Associations."""
-    if uuids:
-        session.execute(
-            update(AssociationRow).where(AssociationRow.entry_uuid.in_(uuids)).values(status=status)
-        )
+    objects.set_status(session, AssociationRow, uuids, status)
 
 
 def remove(session: Session, uuids: Sequence[str]) -> None:
