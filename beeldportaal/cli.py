@@ -1,4 +1,4 @@
-"""The ``beeldportaal`` command line: init, serve, patients."""
+"""The ``beeldportaal`` command line: init, serve, patients, submit, fetch."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ import argparse
 import sys
 from collections.abc import Callable, Sequence
 
+from beeldportaal.xds_cli import register_commands as register_xds_commands
 from xds_common.db import session_factory
 from xds_common.settings import Settings, SettingsError, load_settings
 from xds_registry import migrate
@@ -69,12 +70,16 @@ def _parser() -> argparse.ArgumentParser:
     add = psub.add_parser("add", help="register patient ids like ID^^^&OID&ISO")
     add.add_argument("patient_ids", nargs="+", metavar="CX")
     add.set_defaults(func=cmd_patients_add)
+    register_xds_commands(sub)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the console script."""
     args = _parser().parse_args(argv)
+    if not getattr(args, "needs_settings", True):
+        client_command: Callable[[object, argparse.Namespace], int] = args.func
+        return client_command(None, args)
     try:
         settings = load_settings()
     except SettingsError as exc:

@@ -14,7 +14,7 @@ from importlib import resources
 from typing import Final
 
 #: Every schema file the WSDL reaches, directly or through another schema's import.
-SCHEMAS: Final = frozenset({"rim.xsd", "rs.xsd", "lcm.xsd", "query.xsd", "xml.xsd"})
+SCHEMAS: Final = frozenset({"rim.xsd", "rs.xsd", "lcm.xsd", "query.xsd", "xml.xsd", "xdsb.xsd"})
 CONTENT_TYPE: Final = "application/xml; charset=utf-8"
 
 
