@@ -37,9 +37,11 @@ test: $(STAMP) lint typecheck importlint
 	source .test-services/services.env; \
 	$(BIN)/python -m pytest
 
+# Benchmarks print their figures and write bench/out/*.json (targets in each docstring).
 bench: $(STAMP)
 	scripts/services.sh up; trap 'scripts/services.sh down' EXIT; \
-	source .test-services/services.env; $(BIN)/python bench/registry.py
+	source .test-services/services.env; \
+	$(BIN)/python bench/registry.py && $(BIN)/python bench/repository.py
 
 clean:
 	rm -rf $(VENV) var .mypy_cache .ruff_cache .pytest_cache
