@@ -199,6 +199,11 @@ def fault(error: SoapFault, relates_to: str = "") -> bytes:
     etree.SubElement(header, T_ACTION).text = "http://www.w3.org/2005/08/addressing/soap/fault"
     if relates_to:
         etree.SubElement(header, T_RELATES_TO).text = relates_to
+    if error.code == "VersionMismatch":
+        # SOAP 1.2 Part 1 5.4.7: name the envelope version we support.
+        upgrade = etree.SubElement(header, ns.qn(ns.SOAP12, "Upgrade"))
+        supported = etree.SubElement(upgrade, ns.qn(ns.SOAP12, "SupportedEnvelope"))
+        supported.set("qname", "soap:Envelope")
     body = etree.SubElement(env, T_BODY)
     node = etree.SubElement(body, ns.qn(ns.SOAP12, "Fault"))
     code = etree.SubElement(node, ns.qn(ns.SOAP12, "Code"))

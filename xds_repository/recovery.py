@@ -23,8 +23,9 @@ log = logging.getLogger(__name__)
 
 #: Longer than any ITI-41 request may take (gunicorn's worker timeout is 600 s).
 SETTLE_AFTER = timedelta(minutes=15)
-#: Staging files older than this are leftovers of requests that died.
-STALE_STAGING_SECONDS = 6 * 3600.0
+#: Staging files older than this are leftovers of requests that died (a worker killed
+#: mid-upload); longer than any request may take (gunicorn's worker timeout is 600 s).
+STALE_STAGING_SECONDS = 1800.0
 INTERVAL_SECONDS = 300.0
 
 
