@@ -605,7 +605,7 @@ def test_served_through_the_soap_dispatcher(ctx: RegistryContext, golden: Golden
             f"<s:Body>{etree.tostring(body).decode()}</s:Body></s:Envelope>"
         )
         reply = dispatcher.dispatch(envelope.encode(), soap.SOAP_CONTENT_TYPE)
-        assert reply.status == 200
+        assert reply.status == 200 and isinstance(reply.body, bytes)
         response = parse(reply.body).find(f"{{{ns.SOAP12}}}Body/{{{ns.RS}}}RegistryResponse")
         assert response is not None
         return response
