@@ -1,4 +1,4 @@
-"""The ``beeldportaal`` command line: init, serve, patients, submit, fetch."""
+"""The ``beeldportaal`` command line: init, serve, patients, submit, fetch, conformance run."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ import argparse
 import sys
 from collections.abc import Callable, Sequence
 
+from beeldportaal.conformance_cli import register_commands as register_conformance_commands
 from beeldportaal.xds_cli import register_commands as register_xds_commands
 from xds_common.db import session_factory
 from xds_common.settings import Settings, SettingsError, load_settings
@@ -71,6 +72,7 @@ def _parser() -> argparse.ArgumentParser:
     add.add_argument("patient_ids", nargs="+", metavar="CX")
     add.set_defaults(func=cmd_patients_add)
     register_xds_commands(sub)
+    register_conformance_commands(sub)
     return parser
 
 

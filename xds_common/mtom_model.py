@@ -6,11 +6,9 @@ URL is the Content-ID without its angle brackets, %-encoded); ITI TF-2x Appendix
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import os
 import tempfile
-import threading
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
@@ -86,41 +84,6 @@ def href_cids(href: str) -> tuple[str, ...]:
     return (decoded,) if decoded == raw else (decoded, raw)
 
 
-#: Bytes written between background write-backs of a staging file.
-WRITEBACK_BYTES = 32 * 1024 * 1024
-
-
-class _Writeback:
-    """Flushes a file to disk in a background thread while more of it arrives.
-
-    The document store fsyncs each document before it becomes visible; starting the
-    write-back during the upload overlaps disk writes with receiving and hashing, so that
-    final fsync has little left to do (fdatasync releases the GIL).
-    """
-
-    def __init__(self, file: BinaryIO) -> None:
-        self._file = file
-        self._pending = 0
-        self._thread: threading.Thread | None = None
-
-    def wrote(self, n: int) -> None:
-        self._pending += n
-        if self._pending < WRITEBACK_BYTES or (self._thread and self._thread.is_alive()):
-            return
-        self._pending = 0
-        self._file.flush()
-        self._thread = threading.Thread(target=self._sync, daemon=True)
-        self._thread.start()
-
-    def _sync(self) -> None:
-        with contextlib.suppress(OSError, ValueError):
-            os.fdatasync(self._file.fileno())
-
-    def wait(self) -> None:
-        if self._thread is not None:
-            self._thread.join()
-
-
 class StagingFile:
     """One part being written to the staging area while its SHA-1 and size are counted."""
 
@@ -130,24 +93,20 @@ class StagingFile:
         self.size = 0
         self._file = file
         self._sha1 = hashlib.sha1(usedforsecurity=False)
-        self._writeback = _Writeback(file)
 
     def write(self, data: bytes | memoryview) -> None:
         """Hash and store one slice of the part (never the whole part at once)."""
         self._sha1.update(data)
         self._file.write(data)
         self.size += len(data)
-        self._writeback.wrote(len(data))
 
     def finish(self) -> StagedPart:
         """Close the file and describe what was staged."""
-        self._writeback.wait()
         self._file.close()
         return StagedPart(self.path, self._sha1.hexdigest(), self.size, self.content_type)
 
     def discard(self) -> None:
         """Close and remove the file (idempotent)."""
-        self._writeback.wait()
         self._file.close()
         self.path.unlink(missing_ok=True)
 
