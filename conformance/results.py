@@ -43,6 +43,8 @@ class StepResult:
     notes: list[str] = field(default_factory=list)
     known_deviation: str | None = None
     exchange: SoapResult | None = None
+    #: seconds the step's SOAP exchange took (set by runs that time their client)
+    seconds: float | None = None
 
     @property
     def name(self) -> str:

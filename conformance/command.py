@@ -1,0 +1,391 @@
+"""``beeldportaal conformance run``: replay NIST XDS Toolkit test plans against any endpoint.
+
+The command (also ``python -m conformance``) replays the suites (``--suite registry``,
+``repository``, ``all``), NIST test ids or folders of ``testplan.xml`` files (see
+:mod:`conformance.selection`) against the registry and repository given by URL, feeds the
+test patients over ITI-8 (``--mllp``), and judges every step like the NIST toolkit. It uses
+our test kit (``conformance/testkit``, the reconstruction of NIST test 12346) and
+``conformance/known_deviations.json``.
+
+Output: a progress line per test on stderr, a summary on stdout, and on request a JUnit XML
+file (``--junit``) and a self-contained HTML report with every request and response
+(``--html``). Exit status: 0 every judged step passed (or failed under a known deviation),
+1 a step failed, 2 the run could not start (bad arguments, unknown test, unwritable report),
+130 interrupted. An endpoint that is down or answers garbage makes its steps fail with a
+one-line reason; it never ends the command with a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import tempfile
+import time
+import traceback
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, TextIO
+from urllib.parse import urlsplit, urlunsplit
+
+import requests
+
+from conformance.config import Endpoints, RunConfig
+from conformance.console import progress_line, summary
+from conformance.corpus import Corpus, default_corpus_root
+from conformance.deviations import DEFAULT_PATH as DEFAULT_DEVIATIONS
+from conformance.guard import GuardedClient, GuardedRunner
+from conformance.html_report import write_html
+from conformance.junit import write_junit
+from conformance.outcome import SUCCESSFUL, RunInfo, verdict
+from conformance.results import RunReport, StepResult
+from conformance.selection import PENDING_SUITES, SUITE_NAMES, SelectionError, select
+
+#: Our test kit: the reconstruction of NIST test 12346 (see its README).
+TESTKIT = Path(__file__).resolve().parent / "testkit"
+#: Seconds for the ``/health`` look-up of a Beeldportaal server.
+HEALTH_TIMEOUT = 5.0
+EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
+
+
+def _mllp(value: str) -> tuple[str, int]:
+    host, sep, port = value.rpartition(":")
+    if not sep or not port.isdigit() or not 0 < int(port) < 65536:
+        raise argparse.ArgumentTypeError(f"expected HOST:PORT, got {value!r}")
+    return host or "127.0.0.1", int(port)
+
+
+def _seconds(value: str) -> float:
+    try:
+        seconds = float(value)
+    except ValueError:
+        seconds = 0.0
+    if not seconds > 0:
+        raise argparse.ArgumentTypeError(f"expected a positive number of seconds, got {value!r}")
+    return seconds
+
+
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    """The options of ``conformance run``."""
+    p.add_argument(
+        "targets",
+        nargs="*",
+        metavar="TEST",
+        help="NIST test ids (e.g. 11990) or folders of NIST test plans "
+        "(tests/<id>/<section>/testplan.xml, or one test folder); default: the suites",
+    )
+    p.add_argument("--registry", required=True, metavar="URL", help="registry SOAP endpoint")
+    p.add_argument("--repository", metavar="URL", help="repository SOAP endpoint (ITI-41/43)")
+    p.add_argument(
+        "--repository-unique-id",
+        default="",
+        metavar="OID",
+        help="the repository's repositoryUniqueId ($repuid$); default: from GET <base>/health "
+        "of a Beeldportaal server",
+    )
+    p.add_argument(
+        "--home-community-id",
+        default="",
+        metavar="URN",
+        help="$homeCommunityId$; default: from /health of a Beeldportaal server",
+    )
+    p.add_argument(
+        "--mllp",
+        type=_mllp,
+        metavar="HOST:PORT",
+        help="ITI-8 patient identity feed; without it, steps that need a fed patient skip",
+    )
+    p.add_argument(
+        "--unfed-patients",
+        action="store_true",
+        help="without --mllp: send the generated patient ids unfed (registries without a feed)",
+    )
+    p.add_argument("--imaging-source", metavar="URL", help="Imaging Document Source (no suite yet)")
+    p.add_argument("--fhir", metavar="URL", help="MHD FHIR base URL (no suite yet)")
+    p.add_argument(
+        "--suite",
+        action="append",
+        default=[],
+        choices=SUITE_NAMES,
+        help="registry, repository, all (imaging-source and fhir do not exist yet); "
+        "repeatable; default: registry, plus repository when --repository is given",
+    )
+    p.add_argument("--junit", type=Path, metavar="FILE", help="write JUnit XML here")
+    p.add_argument("--html", type=Path, metavar="FILE", help="write the HTML report here")
+    p.add_argument(
+        "--timeout", type=_seconds, default=30.0, metavar="SECONDS", help="per exchange (30)"
+    )
+    p.add_argument(
+        "--corpus",
+        type=Path,
+        default=default_corpus_root(),
+        metavar="DIR",
+        help="conformance corpus (MANIFEST.json, NIST test plans)",
+    )
+    p.add_argument(
+        "--testkit",
+        type=Path,
+        action="append",
+        default=[],
+        metavar="DIR",
+        help="extra NIST test kit root (<DIR>/tests/<id>/...), e.g. a full toolkitx/testkit",
+    )
+    p.add_argument(
+        "--known-deviations",
+        type=Path,
+        default=DEFAULT_DEVIATIONS,
+        metavar="FILE",
+        help="known deviations (default: conformance/known_deviations.json)",
+    )
+    p.add_argument("--no-wait", action="store_true", help="ignore <WaitBefore> in the plans")
+    p.add_argument(
+        "--lenient-addressing",
+        action="store_true",
+        help="a wrong response wsa:Action/RelatesTo is a note, not a failure",
+    )
+    p.add_argument("-v", "--verbose", action="store_true", help="list every failure and skip")
+    p.add_argument("-q", "--quiet", action="store_true", help="no progress lines on stderr")
+
+
+@dataclass
+class _Prepared:
+    """Settings rows and notes gathered before the run."""
+
+    settings: list[tuple[str, str]] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    repository_unique_id: str = ""
+    home_community_id: str = ""
+
+
+def run(args: argparse.Namespace, out: TextIO | None = None, err: TextIO | None = None) -> int:
+    """Run ``conformance run`` with parsed ``args``; return the exit status."""
+    out = out or sys.stdout
+    err = err or sys.stderr
+    problem = _check_urls(args)
+    if problem:
+        print(f"conformance run: error: {problem}", file=err)
+        return EXIT_USAGE
+    try:
+        with tempfile.TemporaryDirectory(prefix="bp-conformance-") as scratch:
+            return _run(args, Path(scratch), out, err)
+    except KeyboardInterrupt:
+        print("conformance run: interrupted", file=err)
+        return EXIT_INTERRUPTED
+    except Exception as exc:  # a bug of ours: one clear line, the traceback only with -v
+        print(f"conformance run: internal error: {type(exc).__name__}: {exc}", file=err)
+        if args.verbose:
+            traceback.print_exc(file=err)
+        else:
+            print("(run with -v for the traceback)", file=err)
+        return EXIT_USAGE
+
+
+def _run(args: argparse.Namespace, scratch: Path, out: TextIO, err: TextIO) -> int:
+    testkits = (*args.testkit, TESTKIT)
+    corpus = Corpus(args.corpus, testkits)
+    try:
+        selection = select(args.targets, args.suite, corpus, scratch, bool(args.repository))
+    except SelectionError as exc:
+        print(f"conformance run: error: {exc}", file=err)
+        return EXIT_USAGE
+    prepared = _prepare(args)
+    config = RunConfig(
+        corpus_root=args.corpus,
+        extra_testkits=(*selection.roots, *testkits),
+        timeout=args.timeout,
+        honor_wait=not args.no_wait,
+        home_community_id=prepared.home_community_id,
+        repository_unique_id=prepared.repository_unique_id,
+        strict_addressing=not args.lenient_addressing,
+        known_deviations=args.known_deviations,
+    )
+    info = RunInfo(
+        settings=[*prepared.settings, *_selection_rows(selection.described, config)],
+        notes=[*prepared.notes, *selection.notes],
+    )
+    if not (args.corpus / "MANIFEST.json").is_file():
+        info.notes.append(
+            f"conformance corpus not found at {args.corpus}: MANIFEST cases are not known "
+            "(set --corpus or BEELDPORTAAL_CONFORMANCE_CORPUS)"
+        )
+    no_feed = "ITI-8 feed not possible: no --mllp HOST:PORT given"
+    client = GuardedClient(args.timeout)
+    endpoints = Endpoints(args.registry, args.repository, args.mllp)
+    counter = iter(range(1, len(selection.tests) + 1))
+
+    def progress(test: str, results: list[StepResult]) -> None:
+        if not args.quiet:
+            print(
+                f"[{next(counter)}/{len(selection.tests)}] {progress_line(test, results)}",
+                file=err,
+                flush=True,
+            )
+
+    if not args.quiet and selection.tests:
+        print(f"replaying {len(selection.tests)} NIST test(s) against {args.registry}", file=err)
+    start = time.monotonic()
+    runner = GuardedRunner(endpoints, config, client, no_feed, args.unfed_patients, progress)
+    report = runner.run(selection.tests)
+    info.seconds = time.monotonic() - start
+    info.endpoints = runner.endpoint_health()
+    info.interrupted = runner.interrupted
+    written = _write_reports(args, report, info, err)
+    print(summary(report, info, args.verbose), file=out)
+    for kind, path in written:
+        print(f"{kind}: {path}", file=out)
+    outcome = verdict(report, info)
+    if outcome == "interrupted":
+        return EXIT_INTERRUPTED
+    if outcome not in SUCCESSFUL:
+        return EXIT_FAILED
+    if len(written) < bool(args.junit) + bool(args.html):
+        return EXIT_USAGE
+    return EXIT_OK
+
+
+def _check_urls(args: argparse.Namespace) -> str | None:
+    for option in ("registry", "repository", "imaging_source", "fhir"):
+        url = getattr(args, option)
+        if url is None:
+            continue
+        parts = urlsplit(url)
+        if parts.scheme not in ("http", "https") or not parts.netloc:
+            name = "--" + option.replace("_", "-")
+            return f"{name}: {url!r} is not an http:// or https:// URL"
+    return None
+
+
+def _prepare(args: argparse.Namespace) -> _Prepared:
+    prepared = _Prepared(
+        repository_unique_id=args.repository_unique_id, home_community_id=args.home_community_id
+    )
+    rows, notes = prepared.settings, prepared.notes
+    lookups: dict[str, tuple[str, dict[str, Any]] | None] = {}
+    timeout = min(args.timeout, HEALTH_TIMEOUT)
+    rows.append(("registry", args.registry))
+    health = _health(args.registry, timeout, lookups)
+    if args.repository:
+        rows.append(("repository", args.repository))
+        repo_health = _health(args.repository, timeout, lookups)
+        health = health or repo_health
+        if prepared.repository_unique_id:
+            rows.append(("repositoryUniqueId", prepared.repository_unique_id))
+        elif repo_health and repo_health[1].get("repository_unique_ids"):
+            prepared.repository_unique_id = str(repo_health[1]["repository_unique_ids"][0])
+            rows.append(
+                ("repositoryUniqueId", f"{prepared.repository_unique_id} (from {repo_health[0]})")
+            )
+        else:
+            notes.append(
+                "repositoryUniqueId unknown: the repository is not a Beeldportaal server "
+                "(no /health); retrieve steps that use $repuid$ send it unreplaced and "
+                "will fail: pass --repository-unique-id OID"
+            )
+    else:
+        notes.append("no --repository URL: ITI-41 and ITI-43 steps are skipped")
+    if not prepared.home_community_id and health and health[1].get("home_community_id"):
+        prepared.home_community_id = str(health[1]["home_community_id"])
+    if prepared.home_community_id:
+        rows.append(("homeCommunityId", prepared.home_community_id))
+    if args.mllp:
+        rows.append(("ITI-8 MLLP", f"{args.mllp[0]}:{args.mllp[1]}"))
+    elif args.unfed_patients:
+        notes.append("no --mllp: patient ids are sent without an ITI-8 feed (--unfed-patients)")
+    else:
+        hint = ""
+        port = health[1].get("mllp_port") if health else None
+        if port:
+            host = urlsplit(args.registry).hostname or "HOST"
+            hint = f" (the server's /health reports an MLLP listener: --mllp {host}:{port})"
+        notes.append(
+            "no --mllp HOST:PORT: ITI-8 patient feeds are not possible, so steps that need a "
+            f"fed patient are skipped{hint}; --unfed-patients sends their ids unfed"
+        )
+    for option, url in (("imaging-source", args.imaging_source), ("fhir", args.fhir)):
+        if url:
+            rows.append((option, url))
+            notes.append(
+                f"--{option} {url}: no conformance suite for the {PENDING_SUITES[option]} "
+                "exists yet; it was not tested"
+            )
+    rows.append(("timeout", f"{args.timeout:g} s per exchange"))
+    return prepared
+
+
+def _selection_rows(
+    described: Sequence[tuple[str, str]], config: RunConfig
+) -> list[tuple[str, str]]:
+    rows = list(described)
+    roots = Corpus(config.corpus_root, config.extra_testkits).testkit_roots
+    rows.append(("test kits", ", ".join(str(r) for r in roots)))
+    rows.append(("known deviations", str(config.known_deviations)))
+    return rows
+
+
+def _health(
+    url: str, timeout: float, cache: dict[str, tuple[str, dict[str, Any]] | None]
+) -> tuple[str, dict[str, Any]] | None:
+    """``GET /health`` of a Beeldportaal server (JSON with repository_unique_ids), or None."""
+    for candidate in _health_urls(url):
+        if candidate not in cache:
+            cache[candidate] = _get_health(candidate, timeout)
+        if cache[candidate] is not None:
+            return cache[candidate]
+    return None
+
+
+def _get_health(url: str, timeout: float) -> tuple[str, dict[str, Any]] | None:
+    try:
+        response = requests.get(url, timeout=timeout)
+        data = response.json()
+    except (requests.RequestException, ValueError):
+        return None
+    ours = response.status_code == 200 and isinstance(data, dict)
+    return (url, data) if ours and "repository_unique_ids" in data else None
+
+
+def _health_urls(url: str) -> list[str]:
+    parts = urlsplit(url)
+    path = parts.path.rstrip("/")
+    found = []
+    for suffix in ("/xds/repository", "/xds/registry"):
+        if path.endswith(suffix):
+            found.append(path[: -len(suffix)] + "/health")
+    found.append("/health")
+    return list(dict.fromkeys(urlunsplit((parts.scheme, parts.netloc, p, "", "")) for p in found))
+
+
+def _write_reports(
+    args: argparse.Namespace, report: RunReport, info: RunInfo, err: TextIO
+) -> list[tuple[str, Path]]:
+    written: list[tuple[str, Path]] = []
+    writers: list[tuple[str, Path | None, Callable[[RunReport, Path, RunInfo], None]]] = [
+        ("JUnit XML", args.junit, write_junit),
+        ("HTML report", args.html, write_html),
+    ]
+    for kind, path, write in writers:
+        if path is None:
+            continue
+        try:
+            write(report, path, info)
+        except OSError as exc:
+            print(f"conformance run: cannot write the {kind} to {path}: {exc}", file=err)
+            continue
+        written.append((kind, path))
+    return written
+
+
+def parser(prog: str = "python -m conformance") -> argparse.ArgumentParser:
+    """A stand-alone parser with the ``run`` options (for ``python -m conformance``)."""
+    p = argparse.ArgumentParser(
+        prog=prog,
+        description="Replay NIST XDS Toolkit test plans against any XDS.b registry and "
+        "repository (the same command as 'beeldportaal conformance run').",
+    )
+    add_arguments(p)
+    return p
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """``python -m conformance [options] [TEST ...]``."""
+    return run(parser().parse_args(argv))
