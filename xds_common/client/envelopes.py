@@ -33,16 +33,18 @@ from zeep.transports import Transport
 
 from profiles import namespaces as ns
 from profiles.transactions import Transaction
+from xds_common.soap import (
+    MUST_UNDERSTAND,
+    T_ACTION,
+    T_ADDRESS,
+    T_BODY,
+    T_HEADER,
+    T_MESSAGE_ID,
+    T_REPLY_TO,
+    T_TO,
+)
 
 WSDL_DIR: Final = Path(__file__).resolve().parent.parent / "wsdl"
-T_HEADER = ns.qn(ns.SOAP12, "Header")
-T_BODY = ns.qn(ns.SOAP12, "Body")
-T_ACTION = ns.qn(ns.WSA, "Action")
-T_MESSAGE_ID = ns.qn(ns.WSA, "MessageID")
-T_REPLY_TO = ns.qn(ns.WSA, "ReplyTo")
-T_ADDRESS = ns.qn(ns.WSA, "Address")
-T_TO = ns.qn(ns.WSA, "To")
-MUST_UNDERSTAND = ns.qn(ns.SOAP12, "mustUnderstand")
 #: Value for a body child that zeep must not render (the caller inserts it as XML).
 SKIP: Final = xsd.SkipValue
 

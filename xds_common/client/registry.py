@@ -19,9 +19,10 @@ from profiles import stored_queries as sq
 from profiles import transactions as tx
 from profiles.stored_queries import ParamKind, StoredQuery
 from profiles.vocabulary import Status
-from xds_common.client.envelopes import REGISTRY, T_BODY, Envelopes, Request
+from xds_common.client.envelopes import REGISTRY, Envelopes, Request
 from xds_common.client.results import QueryResult, RegistryResult
 from xds_common.client.transport import DEFAULT_MAX_ENVELOPE_BYTES, SoapTransport
+from xds_common.soap import T_BODY
 
 #: A stored-query parameter value: one value, or several (ORed, ITI TF-2a 3.18.4.1.2.3.5).
 ParamValue = str | Sequence[str]

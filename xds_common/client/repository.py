@@ -20,7 +20,7 @@ from requests import Session
 
 from profiles import namespaces as ns
 from profiles import transactions as tx
-from xds_common.client.envelopes import REPOSITORY, SKIP, T_BODY, Envelopes
+from xds_common.client.envelopes import REPOSITORY, SKIP, Envelopes
 from xds_common.client.errors import ClientError, ClientErrorKind
 from xds_common.client.results import (
     DocumentPart,
@@ -37,6 +37,7 @@ from xds_common.client.transport import (
     SoapTransport,
 )
 from xds_common.mtom import MtomError, MtomMessage, ResponsePart, new_cid, xop_include
+from xds_common.soap import T_BODY
 
 T_SUBMIT = ns.qn(ns.LCM, "SubmitObjectsRequest")
 T_DOCUMENT = ns.qn(ns.XDSB, "Document")

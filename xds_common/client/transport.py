@@ -33,10 +33,11 @@ from lxml import etree
 
 from profiles import namespaces as ns
 from profiles.transactions import BY_ACTION
-from xds_common.client.envelopes import T_ACTION, T_HEADER, Request
+from xds_common.client.envelopes import Request
 from xds_common.client.errors import ClientError, ClientErrorKind
 from xds_common.mtom import MtomError, MtomErrorKind, MtomMessage, ResponsePart, read_mtom
 from xds_common.mtom import mtom_response as xop_package
+from xds_common.soap import T_ACTION, T_HEADER
 
 log = logging.getLogger(__name__)
 
