@@ -8,6 +8,7 @@ from collections.abc import Callable, Sequence
 
 from beeldportaal.conformance_cli import register_commands as register_conformance_commands
 from beeldportaal.xds_cli import register_commands as register_xds_commands
+from imaging_source import migrate as imaging_migrate
 from xds_common.db import session_factory
 from xds_common.settings import Settings, SettingsError, load_settings
 from xds_registry import migrate
@@ -18,6 +19,7 @@ from xds_repository import migrate as repository_migrate
 def _migrate(settings: Settings) -> None:
     migrate.upgrade(settings.database_url)
     repository_migrate.upgrade(settings.database_url)
+    imaging_migrate.upgrade(settings.database_url)
 
 
 def cmd_init(settings: Settings, _args: argparse.Namespace) -> int:
@@ -37,7 +39,10 @@ def cmd_serve(settings: Settings, _args: argparse.Namespace) -> int:
     from xds_repository.app import build_store
 
     _migrate(settings)
+    from imaging_source.store import InstanceStore
+
     build_store(settings).cleanup_staging(older_than=0)  # no worker is running yet
+    InstanceStore(settings.home / "dicom").cleanup_staging(older_than=0)
     serve(settings)
     return 0
 
@@ -57,6 +62,33 @@ def cmd_patients_add(settings: Settings, args: argparse.Namespace) -> int:
     return status
 
 
+def cmd_import(settings: Settings, args: argparse.Namespace) -> int:
+    """Import a DVD (DICOMDIR), a folder or a zip of DICOM files, with a progress bar."""
+    from tqdm import tqdm
+
+    from imaging_source.errors import IngestError
+    from imaging_source.importer import Progress, import_path
+    from imaging_source.ingest import open_ingestor
+
+    _migrate(settings)
+    ingestor = open_ingestor(settings.home, settings.database_url)
+    with tqdm(unit="file", desc="import", dynamic_ncols=True) as bar:
+
+        def progress(p: Progress) -> None:
+            bar.total = p.total
+            bar.update(1)
+            bar.set_postfix_str(p.outcome.value)
+
+        try:
+            report = import_path(args.path, ingestor, progress=progress)
+        except (IngestError, FileNotFoundError) as exc:
+            print(f"import stopped: {exc}", file=sys.stderr)
+            return 2
+    for line in report.summary():
+        print(line)
+    return 0 if report.ok else 1
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="beeldportaal",
@@ -71,6 +103,9 @@ def _parser() -> argparse.ArgumentParser:
     add = psub.add_parser("add", help="register patient ids like ID^^^&OID&ISO")
     add.add_argument("patient_ids", nargs="+", metavar="CX")
     add.set_defaults(func=cmd_patients_add)
+    imp = sub.add_parser("import", help="import a DVD (DICOMDIR), a folder or a zip of DICOM files")
+    imp.add_argument("path", help="folder, DICOMDIR, .zip or one DICOM file")
+    imp.set_defaults(func=cmd_import)
     register_xds_commands(sub)
     register_conformance_commands(sub)
     return parser

@@ -29,6 +29,19 @@ def _start_mllp(settings: Settings) -> Any:
     return start_mllp_listener(settings.mllp_host, settings.mllp_port, identity, reuse_port=True)
 
 
+def _start_dicom(settings: Settings) -> Any:
+    from imaging_source.ingest import open_ingestor
+    from imaging_source.scp import start_scp
+
+    return start_scp(
+        open_ingestor(settings.home, settings.database_url),
+        ae_title=settings.dicom_ae_title,
+        host=settings.dicom_host,
+        port=settings.dicom_port,
+        reuse_port=True,
+    )
+
+
 class Server(BaseApplication):  # type: ignore[misc]
     """Gunicorn application running the one-process web app."""
 
@@ -61,6 +74,8 @@ class Server(BaseApplication):  # type: ignore[misc]
     def _post_worker_init(self, worker: Any) -> None:
         if self.settings.mllp_port:
             worker.mllp = _start_mllp(self.settings)
+        if self.settings.dicom_port:  # 0 disables (it must not mean "any port")
+            worker.dicom_scp = _start_dicom(self.settings)
 
     def load(self) -> Any:
         return web.create_app(self.settings)
@@ -69,4 +84,5 @@ class Server(BaseApplication):  # type: ignore[misc]
 def serve(settings: Settings) -> None:
     """Run until stopped (SIGTERM/SIGINT)."""
     logging.basicConfig(level=settings.log_level)
+    logging.getLogger("pynetdicom").setLevel(logging.WARNING)
     Server(settings).run()

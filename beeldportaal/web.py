@@ -25,6 +25,11 @@ def create_app(settings: Settings) -> Flask:
             version=VERSION,
             components={
                 "registry": {"endpoint": registry_app.ENDPOINT, "ready": True},
+                "imaging_source": {
+                    "dicom_ae_title": settings.dicom_ae_title,
+                    "dicom_port": settings.dicom_port,
+                    "ready": True,
+                },
                 "repository": {
                     "endpoint": repository_app.ENDPOINT,
                     "ready": True,

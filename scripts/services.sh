@@ -23,12 +23,21 @@ install_postgres() {
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends postgresql-15 >/dev/null
 }
 
+install_dcmtk() {
+  command -v storescu >/dev/null && return 0
+  [ "$(id -u)" = "0" ] || { echo "services: dcmtk missing (sudo apt-get install dcmtk); storescu tests are skipped" >&2; return 0; }
+  echo "services: installing dcmtk from Debian's packages" >&2
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends dcmtk >/dev/null 2>&1 \
+    || { apt-get update -qq; DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends dcmtk >/dev/null; }
+}
+
 free_port() {
   python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
 }
 
 up() {
   down >/dev/null 2>&1 || true
+  install_dcmtk || true
   mkdir -p "$DIR"
   : > "$ENV_FILE"
   if ! install_postgres; then

@@ -100,6 +100,7 @@ def start_server(
             "BEELDPORTAAL_DATABASE_URL": _fresh_database(backend, home),
             "BEELDPORTAAL_HTTP_PORT": str(http_port),
             "BEELDPORTAAL_MLLP_PORT": str(mllp_port),
+            "BEELDPORTAAL_DICOM_PORT": str(free_port()),
             "BEELDPORTAAL_PATIENT_ID_DOMAINS": TEST_DOMAINS,
             "BEELDPORTAAL_WORKERS": "2",
             "BEELDPORTAAL_LOG_LEVEL": "WARNING",

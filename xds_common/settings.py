@@ -49,6 +49,9 @@ class Settings:
     unknown_patient_query_error: bool = False
     max_soap_bytes: int = 20 * 1024 * 1024
     registry_url: str = ""
+    dicom_ae_title: str = "BEELDPORTAAL"
+    dicom_host: str = "127.0.0.1"
+    dicom_port: int = 11112
     document_store: str = "filesystem"
     max_document_bytes: int = 8 * 1024**3
     s3: Mapping[str, str] = field(default_factory=dict)
@@ -110,6 +113,13 @@ VARIABLES: tuple[VariableDoc, ...] = (
         "registry endpoint used by the repository and clients inside the system",
     ),
     VariableDoc(
+        "BEELDPORTAAL_DICOM_AE_TITLE",
+        "BEELDPORTAAL",
+        "AE title of the DICOM Storage SCP (C-STORE, C-ECHO)",
+    ),
+    VariableDoc("BEELDPORTAAL_DICOM_HOST", "the HTTP host", "DICOM Storage SCP listen address"),
+    VariableDoc("BEELDPORTAAL_DICOM_PORT", "11112", "DICOM Storage SCP listen port (0 disables)"),
+    VariableDoc(
         "BEELDPORTAAL_DOCUMENT_STORE",
         "filesystem",
         "where the repository keeps documents: filesystem ($HOME/documents) or s3",
@@ -146,6 +156,14 @@ def _int(name: str, raw: str, minimum: int = 0) -> int:
         raise SettingsError(f"{name}: expected a whole number, got {raw!r}") from None
     if value < minimum:
         raise SettingsError(f"{name}: must be at least {minimum}")
+    return value
+
+
+def _ae_title(raw: str) -> str:
+    """A DICOM AE title: 1-16 printable ASCII characters, no backslash (PS3.5 6.2)."""
+    value = raw.strip()
+    if not 1 <= len(value) <= 16 or "\\" in value or not (value.isascii() and value.isprintable()):
+        raise SettingsError(f"BEELDPORTAAL_DICOM_AE_TITLE: 1-16 ASCII characters, no '\\': {raw!r}")
     return value
 
 
@@ -199,6 +217,9 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         ),
         max_soap_bytes=_int("MAX_SOAP_BYTES", get("MAX_SOAP_BYTES", str(20 * 1024 * 1024)), 1024),
         registry_url=get("REGISTRY_URL", ""),
+        dicom_ae_title=_ae_title(get("DICOM_AE_TITLE", "BEELDPORTAAL")),
+        dicom_host=get("DICOM_HOST", get("HTTP_HOST", "127.0.0.1")),
+        dicom_port=_int("DICOM_PORT", get("DICOM_PORT", "11112")),
         document_store=get("DOCUMENT_STORE", "filesystem").strip().lower(),
         max_document_bytes=_int(
             "MAX_DOCUMENT_BYTES", get("MAX_DOCUMENT_BYTES", str(8 * 1024**3)), 1024

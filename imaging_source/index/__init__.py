@@ -1,0 +1,1 @@
+"""The instance index: patients, studies, series and instances with their DICOM JSON."""

@@ -1,0 +1,1 @@
+"""Alembic migrations of the imaging source's tables (see ``xds_common.migrations``)."""
