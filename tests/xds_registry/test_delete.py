@@ -19,6 +19,7 @@ from profiles import namespaces as ns
 from profiles import transactions as tx
 from profiles.errors import ErrorCode
 from profiles.vocabulary import ResponseStatus
+from tests.xds_registry.dispatching import registry_response
 from tests.xds_registry.test_update import (
     DEPRECATED,
     Golden,
@@ -31,7 +32,6 @@ from tests.xds_registry.test_update import (
     snapshot,
 )
 from tests.xds_registry.test_update import call as call_handler
-from xds_common import soap
 from xds_common.dispatch import Dispatcher
 from xds_common.ebrim import writer
 from xds_common.xml import parse
@@ -143,17 +143,7 @@ def test_served_through_the_soap_dispatcher(ctx: RegistryContext, golden: Golden
     dispatcher.add(tx.ITI_62, lambda request: delete(ctx, request), writer.registry_response)
 
     def post(body: etree._Element) -> etree._Element:
-        envelope = (
-            f'<s:Envelope xmlns:s="{ns.SOAP12}" xmlns:a="{ns.WSA}"><s:Header>'
-            f"<a:Action>{tx.ITI_62.request_action}</a:Action>"
-            f"<a:MessageID>urn:uuid:{uuid.uuid4()}</a:MessageID></s:Header>"
-            f"<s:Body>{etree.tostring(body).decode()}</s:Body></s:Envelope>"
-        )
-        reply = dispatcher.dispatch(envelope.encode(), soap.SOAP_CONTENT_TYPE)
-        assert reply.status == 200 and isinstance(reply.body, bytes)
-        response = parse(reply.body).find(f"{{{ns.SOAP12}}}Body/{{{ns.RS}}}RegistryResponse")
-        assert response is not None
-        return response
+        return registry_response(dispatcher, tx.ITI_62, body)
 
     assert post(remove_objects(golden.apnd)).get("status") == ResponseStatus.SUCCESS
     failed = post(remove_objects(golden.apnd))

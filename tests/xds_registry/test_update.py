@@ -22,6 +22,7 @@ from profiles import namespaces as ns
 from profiles import transactions as tx
 from profiles.errors import ErrorCode
 from profiles.vocabulary import AssociationType, ResponseStatus, Status
+from tests.xds_registry.dispatching import registry_response
 from xds_common import soap
 from xds_common.db import get_engine, session_factory
 from xds_common.dispatch import Dispatcher
@@ -598,17 +599,7 @@ def test_served_through_the_soap_dispatcher(ctx: RegistryContext, golden: Golden
     dispatcher.add(tx.ITI_57, lambda request: update(ctx, request), writer.registry_response)
 
     def post(body: etree._Element) -> etree._Element:
-        envelope = (
-            f'<s:Envelope xmlns:s="{ns.SOAP12}" xmlns:a="{ns.WSA}"><s:Header>'
-            f"<a:Action>{tx.ITI_57.request_action}</a:Action>"
-            f"<a:MessageID>urn:uuid:{uuid.uuid4()}</a:MessageID></s:Header>"
-            f"<s:Body>{etree.tostring(body).decode()}</s:Body></s:Envelope>"
-        )
-        reply = dispatcher.dispatch(envelope.encode(), soap.SOAP_CONTENT_TYPE)
-        assert reply.status == 200 and isinstance(reply.body, bytes)
-        response = parse(reply.body).find(f"{{{ns.SOAP12}}}Body/{{{ns.RS}}}RegistryResponse")
-        assert response is not None
-        return response
+        return registry_response(dispatcher, tx.ITI_57, body)
 
     assert post(doc_update(golden)[0]).get("status") == ResponseStatus.SUCCESS
     failed = post(doc_update(golden)[0])

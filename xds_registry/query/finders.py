@@ -33,28 +33,33 @@ def _scope(ctx: QueryContext, patient_param: str) -> list[str]:
     return patient_scope(ctx, ctx.query.single(patient_param))
 
 
-def _documents(ctx: QueryContext, scope: list[str]) -> list[Hit]:
+#: Each patient-scoped kind: its patient column and the conditions its parameters give.
+_SCOPED = {
+    DE: (D.patient_id, document_conditions),
+    SS: (S.patient_id, submission_set_conditions),
+    FD: (F.patient_id, folder_conditions),
+}
+
+
+def _in_scope(ctx: QueryContext, kind: ObjectKind, scope: list[str]) -> list[Hit]:
+    """Objects of ``kind`` of the patients in ``scope`` matching the query's parameters."""
     if not scope:
         return []
-    conditions = document_conditions(ctx.query)
-    hits = fetch(ctx.session, DE, D.patient_id.in_(scope), *conditions)
-    return refine(ctx.session, ctx.query, DE, hits)
+    patient_column, conditions = _SCOPED[kind]
+    hits = fetch(ctx.session, kind, patient_column.in_(scope), *conditions(ctx.query))
+    return refine(ctx.session, ctx.query, kind, hits)
+
+
+def _documents(ctx: QueryContext, scope: list[str]) -> list[Hit]:
+    return _in_scope(ctx, DE, scope)
 
 
 def _submission_sets(ctx: QueryContext, scope: list[str]) -> list[Hit]:
-    if not scope:
-        return []
-    conditions = submission_set_conditions(ctx.query)
-    hits = fetch(ctx.session, SS, S.patient_id.in_(scope), *conditions)
-    return refine(ctx.session, ctx.query, SS, hits)
+    return _in_scope(ctx, SS, scope)
 
 
 def _folders(ctx: QueryContext, scope: list[str]) -> list[Hit]:
-    if not scope:
-        return []
-    conditions = folder_conditions(ctx.query)
-    hits = fetch(ctx.session, FD, F.patient_id.in_(scope), *conditions)
-    return refine(ctx.session, ctx.query, FD, hits)
+    return _in_scope(ctx, FD, scope)
 
 
 def find_documents(ctx: QueryContext) -> Found:
