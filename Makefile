@@ -24,7 +24,7 @@ lint: $(STAMP)
 	$(BIN)/ruff format --check .
 
 typecheck: $(STAMP)
-	$(BIN)/mypy beeldportaal profiles xds_common xds_registry xds_repository imaging_source conformance tests bench
+	$(BIN)/mypy beeldportaal profiles xds_common xds_registry xds_repository imaging_source fhir_facade conformance tests bench
 
 importlint: $(STAMP)
 	$(BIN)/lint-imports

@@ -5,6 +5,8 @@ from __future__ import annotations
 from flask import Flask, jsonify
 from flask.typing import ResponseReturnValue
 
+from fhir_facade import app as fhir_app
+from imaging_source import app as imaging_app
 from xds_common.settings import Settings
 from xds_registry import app as registry_app
 from xds_repository import app as repository_app
@@ -17,6 +19,8 @@ def create_app(settings: Settings) -> Flask:
     app = Flask(__name__)
     app.register_blueprint(registry_app.blueprint(settings))
     app.register_blueprint(repository_app.blueprint(settings))
+    app.register_blueprint(imaging_app.blueprint(settings))
+    app.register_blueprint(fhir_app.blueprint(settings))
 
     @app.get("/health")
     def health() -> ResponseReturnValue:

@@ -55,6 +55,16 @@ class Settings:
     document_store: str = "filesystem"
     max_document_bytes: int = 8 * 1024**3
     s3: Mapping[str, str] = field(default_factory=dict)
+    study_stable_seconds: int = 60
+    repository_url: str = ""
+    public_url: str = ""
+    imaging_source_unique_id: str = ""
+    imaging_assigning_authority: str = ""
+    pacs_ae_title: str = ""
+    pacs_host: str = "127.0.0.1"
+    pacs_port: int = 0
+    pacs_retrieve: str = "c-move"
+    dicomweb_url: str = ""
     log_level: str = "INFO"
     extra: Mapping[str, str] = field(default_factory=dict)
 
@@ -67,6 +77,26 @@ class Settings:
     def effective_registry_url(self) -> str:
         """The ITI-42/ITI-18 endpoint used by clients inside the system."""
         return self.registry_url or f"{self.public_base_url}/xds/registry"
+
+    @property
+    def effective_repository_url(self) -> str:
+        """The ITI-41/ITI-43 endpoint used by the imaging source and the FHIR facade."""
+        return self.repository_url or f"{self.public_base_url}/xds/repository"
+
+    @property
+    def external_base_url(self) -> str:
+        """Base URL that other systems use to reach us (put into KOS and FHIR links)."""
+        return (self.public_url or self.public_base_url).rstrip("/")
+
+    @property
+    def effective_dicomweb_url(self) -> str:
+        """The DICOMweb base (QIDO-RS, WADO-RS, STOW-RS) used inside the system and in links."""
+        return self.dicomweb_url or f"{self.external_base_url}/dicomweb"
+
+    @property
+    def effective_imaging_assigning_authority(self) -> str:
+        """Assigning authority OID of the patient ids the imaging source publishes under."""
+        return self.imaging_assigning_authority or self.patient_id_domains[0]
 
 
 VARIABLES: tuple[VariableDoc, ...] = (
@@ -134,6 +164,44 @@ VARIABLES: tuple[VariableDoc, ...] = (
     VariableDoc("BEELDPORTAAL_S3_REGION", "", "S3 region"),
     VariableDoc("BEELDPORTAAL_S3_ACCESS_KEY_ID", "", "S3 access key (or the AWS default chain)"),
     VariableDoc("BEELDPORTAAL_S3_SECRET_ACCESS_KEY", "", "S3 secret key"),
+    VariableDoc(
+        "BEELDPORTAAL_STUDY_STABLE_SECONDS",
+        "60",
+        "a study is published when no instance arrived for this many seconds",
+    ),
+    VariableDoc(
+        "BEELDPORTAAL_REPOSITORY_URL",
+        "http://$HTTP_HOST:$HTTP_PORT/xds/repository",
+        "repository endpoint used by the imaging source (RAD-68) and the FHIR facade",
+    ),
+    VariableDoc(
+        "BEELDPORTAAL_PUBLIC_URL",
+        "http://$HTTP_HOST:$HTTP_PORT",
+        "base URL other systems use to reach this server (KOS Retrieve URL, FHIR links)",
+    ),
+    VariableDoc(
+        "BEELDPORTAAL_IMAGING_SOURCE_UNIQUE_ID",
+        "generated once, kept in $HOME/identifiers.json",
+        "Imaging Document Source OID (KOS Retrieve Location UID, RAD-69 RepositoryUniqueId)",
+    ),
+    VariableDoc(
+        "BEELDPORTAAL_IMAGING_ASSIGNING_AUTHORITY",
+        "first of PATIENT_ID_DOMAINS",
+        "assigning authority OID of the patient ids in published imaging manifests",
+    ),
+    VariableDoc("BEELDPORTAAL_PACS_AE_TITLE", "", "AE title of the hospital PACS (gateway)"),
+    VariableDoc("BEELDPORTAAL_PACS_HOST", "127.0.0.1", "host of the hospital PACS"),
+    VariableDoc("BEELDPORTAAL_PACS_PORT", "0", "DICOM port of the hospital PACS (0: no PACS)"),
+    VariableDoc(
+        "BEELDPORTAAL_PACS_RETRIEVE",
+        "c-move",
+        "how studies are fetched from the PACS: c-move or c-get",
+    ),
+    VariableDoc(
+        "BEELDPORTAAL_DICOMWEB_URL",
+        "$PUBLIC_URL/dicomweb",
+        "DICOMweb base the FHIR facade queries and links to (ImagingStudy endpoints)",
+    ),
     VariableDoc("BEELDPORTAAL_LOG_LEVEL", "INFO", "Python logging level"),
 )
 
@@ -159,6 +227,13 @@ def _int(name: str, raw: str, minimum: int = 0) -> int:
     return value
 
 
+def _choice(name: str, raw: str, allowed: tuple[str, ...]) -> str:
+    value = raw.strip().lower()
+    if value not in allowed:
+        raise SettingsError(f"{name}: one of {', '.join(allowed)}, got {raw!r}")
+    return value
+
+
 def _ae_title(raw: str) -> str:
     """A DICOM AE title: 1-16 printable ASCII characters, no backslash (PS3.5 6.2)."""
     value = raw.strip()
@@ -177,8 +252,15 @@ def _identifiers(home: Path) -> dict[str, str]:
     path = home / "identifiers.json"
     if path.exists():
         data: dict[str, str] = json.loads(path.read_text())
-        return data
-    data = {"home_community_id": f"urn:oid:{_new_oid()}", "repository_unique_id": _new_oid()}
+        if "imaging_source_unique_id" in data:
+            return data
+        data["imaging_source_unique_id"] = _new_oid()  # a home made before the imaging source
+    else:
+        data = {
+            "home_community_id": f"urn:oid:{_new_oid()}",
+            "repository_unique_id": _new_oid(),
+            "imaging_source_unique_id": _new_oid(),
+        }
     home.mkdir(parents=True, exist_ok=True)
     tmp = path.with_suffix(".tmp")
     tmp.write_text(json.dumps(data, indent=2))
@@ -225,6 +307,16 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
             "MAX_DOCUMENT_BYTES", get("MAX_DOCUMENT_BYTES", str(8 * 1024**3)), 1024
         ),
         s3={k.lower(): v for k in _S3_KEYS if (v := get(f"S3_{k}", ""))},
+        study_stable_seconds=_int("STUDY_STABLE_SECONDS", get("STUDY_STABLE_SECONDS", "60")),
+        repository_url=get("REPOSITORY_URL", ""),
+        public_url=get("PUBLIC_URL", ""),
+        imaging_source_unique_id=get("IMAGING_SOURCE_UNIQUE_ID", ids["imaging_source_unique_id"]),
+        imaging_assigning_authority=get("IMAGING_ASSIGNING_AUTHORITY", ""),
+        pacs_ae_title=get("PACS_AE_TITLE", "").strip(),
+        pacs_host=get("PACS_HOST", "127.0.0.1"),
+        pacs_port=_int("PACS_PORT", get("PACS_PORT", "0")),
+        pacs_retrieve=_choice("PACS_RETRIEVE", get("PACS_RETRIEVE", "c-move"), ("c-move", "c-get")),
+        dicomweb_url=get("DICOMWEB_URL", "").rstrip("/"),
         log_level=get("LOG_LEVEL", "INFO").upper(),
         extra=extra,
     )

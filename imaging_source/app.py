@@ -1,0 +1,26 @@
+"""Flask app of the imaging source: collects the HTTP route modules (DICOMweb, WADO-URI,
+RAD-69, study publication API) on one blueprint sharing one :class:`ImagingContext`.
+
+A route module exposes ``register(bp, ctx)``; add it to :data:`ROUTE_MODULES`.
+"""
+
+from __future__ import annotations
+
+from types import ModuleType
+
+from flask import Blueprint
+
+from imaging_source.context import build_context
+from xds_common.settings import Settings
+
+#: Route modules, each with ``register(bp: Blueprint, ctx: ImagingContext) -> None``.
+ROUTE_MODULES: tuple[ModuleType, ...] = ()
+
+
+def blueprint(settings: Settings) -> Blueprint:
+    """Routes of the imaging source."""
+    bp = Blueprint("imaging_source", __name__)
+    ctx = build_context(settings)
+    for module in ROUTE_MODULES:
+        module.register(bp, ctx)
+    return bp
