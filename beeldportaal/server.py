@@ -42,6 +42,15 @@ def _start_dicom(settings: Settings) -> Any:
     )
 
 
+def _start_publisher(settings: Settings) -> Any:
+    """The KOS publication scheduler of this worker (claims keep workers from colliding)."""
+    from imaging_source.publish.publisher import Publisher
+    from imaging_source.publish.scheduler import start_scheduler
+
+    read, write = (session_factory(settings.database_url, write=w) for w in (False, True))
+    return start_scheduler(Publisher(settings, read, write))
+
+
 class Server(BaseApplication):  # type: ignore[misc]
     """Gunicorn application running the one-process web app."""
 
@@ -76,6 +85,7 @@ class Server(BaseApplication):  # type: ignore[misc]
             worker.mllp = _start_mllp(self.settings)
         if self.settings.dicom_port:  # 0 disables (it must not mean "any port")
             worker.dicom_scp = _start_dicom(self.settings)
+        worker.kos_publisher = _start_publisher(self.settings)
 
     def load(self) -> Any:
         return web.create_app(self.settings)

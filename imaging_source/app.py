@@ -10,11 +10,14 @@ from types import ModuleType
 
 from flask import Blueprint
 
+from imaging_source import rad69, wado_uri
 from imaging_source.context import build_context
+from imaging_source.dicomweb import routes as dicomweb_routes
+from imaging_source.publish import routes as publish_routes
 from xds_common.settings import Settings
 
 #: Route modules, each with ``register(bp: Blueprint, ctx: ImagingContext) -> None``.
-ROUTE_MODULES: tuple[ModuleType, ...] = ()
+ROUTE_MODULES: tuple[ModuleType, ...] = (rad69, dicomweb_routes, publish_routes, wado_uri)
 
 
 def blueprint(settings: Settings) -> Blueprint:

@@ -8,7 +8,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import MetaData, inspect
 
-from imaging_source.index import tables  # noqa: F401 - maps the imaging tables
+from imaging_source.index import publications, tables  # noqa: F401 - maps the imaging tables
 from imaging_source.migrate import upgrade
 from xds_common.db import Base, get_engine
 
@@ -36,4 +36,4 @@ def test_upgrade_is_idempotent(db_url: str) -> None:
     upgrade(db_url)
     with get_engine(db_url).connect() as conn:
         version = conn.exec_driver_sql("SELECT version_num FROM alembic_version_imaging").all()
-    assert version == [("i0001",)]
+    assert version == [("i0002",)]
