@@ -138,10 +138,16 @@ def _quickack(event: Event) -> None:
         raw.setsockopt(socket.IPPROTO_TCP, _TCP_QUICKACK, 1)
 
 
+def sender_ae(event: Event) -> str:
+    """The AE that sent the C-STORE: the peer, which is the acceptor when we asked by C-GET."""
+    peer = event.assoc.acceptor if event.assoc.is_requestor else event.assoc.requestor
+    return str(peer.ae_title)
+
+
 def part10_bytes(event: Event) -> bytes:
     """The received C-STORE Data Set as a Part 10 file, the Data Set bytes untouched."""
     meta = event.file_meta
-    meta.SourceApplicationEntityTitle = event.assoc.requestor.ae_title
+    meta.SourceApplicationEntityTitle = sender_ae(event)
     dataset = event.encoded_dataset(include_meta=False)
     return b"".join((b"\x00" * 128, b"DICM", encode_file_meta(meta), dataset))
 
@@ -165,7 +171,7 @@ def _chunked_path(event: Event) -> Path | None:
 
 def handle_store(event: Event, ingestor: Ingestor) -> int | Dataset:
     """EVT_C_STORE: ingest the dataset; Success 0x0000 or the refusal's DIMSE status."""
-    calling = event.assoc.requestor.ae_title
+    calling = sender_ae(event)
     chunked = _chunked_path(event)
     try:
         source = chunked if chunked is not None else part10_bytes(event)

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Install (if missing), start and stop the services the tests need: a private PostgreSQL 15
-# cluster on 127.0.0.1. `up` writes .test-services/services.env for the test run to source;
-# `down` stops the cluster and removes its files. Safe to call `down` twice.
+# cluster on 127.0.0.1, dcmtk, and Orthanc (scripts/orthanc.sh; tests start their own).
+# `up` writes .test-services/services.env for the test run to source; `down` stops the
+# cluster and removes its files. Safe to call `down` twice.
 set -euo pipefail
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
 DIR="$ROOT/.test-services"
@@ -38,6 +39,7 @@ free_port() {
 up() {
   down >/dev/null 2>&1 || true
   install_dcmtk || true
+  "$ROOT/scripts/orthanc.sh" || echo "services: Orthanc unavailable; PACS gateway tests are skipped" >&2
   mkdir -p "$DIR"
   : > "$ENV_FILE"
   if ! install_postgres; then
