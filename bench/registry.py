@@ -173,7 +173,7 @@ def _measure_small(backend: str, seconds: float, tmp: Path) -> dict[str, Any]:
         server.stop()
 
 
-def _big_server(backend: str, home: Path, documents: int) -> tuple[LiveServer, float | None]:
+def big_server(backend: str, home: Path, documents: int) -> tuple[LiveServer, float | None]:
     """A server on the big database; loads it unless ``home`` already holds it (SQLite)."""
     marker = home / f"loaded-{documents}"
     extra = {"BEELDPORTAAL_WORKERS": "2"}
@@ -195,7 +195,7 @@ def run_backend(
     result: dict[str, Any] = {"backend": backend, "at_10k": _measure_small(backend, seconds, tmp)}
     home = (keep / backend) if keep else tmp / f"{backend}-big"
     home.mkdir(parents=True, exist_ok=True)
-    server, load_s = _big_server(backend, home, documents)
+    server, load_s = big_server(backend, home, documents)
     try:
         result["load_s"] = load_s if load_s is None else round(load_s, 1)
         result["documents"] = documents

@@ -36,3 +36,10 @@ PREFIXES: Final[dict[str, str]] = {
 def qn(namespace: str, local: str) -> str:
     """Return the Clark notation ``{namespace}local`` of a qualified name."""
     return f"{{{namespace}}}{local}"
+
+
+#: FHIR identifier system for URIs such as ``urn:oid:`` and ``urn:uuid:`` values (FHIR R4
+#: identifier-registry; MHD UniqueIdIdentifier, ITI TF-2 Appendix Z.9.1.1).
+URI_SYSTEM: Final = "urn:ietf:rfc:3986"
+#: RFC 3001 OID URN prefix.
+OID_URN_PREFIX: Final = "urn:oid:"
