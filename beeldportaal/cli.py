@@ -7,7 +7,11 @@ import sys
 from collections.abc import Callable, Sequence
 
 from beeldportaal.conformance_cli import register_commands as register_conformance_commands
+from beeldportaal.imaging_cli import register_commands as register_imaging_commands
+from beeldportaal.pacs_cli import register_commands as register_pacs_commands
+from beeldportaal.validate_cli import register_commands as register_validate_commands
 from beeldportaal.xds_cli import register_commands as register_xds_commands
+from fhir_facade import migrate as fhir_migrate
 from imaging_source import migrate as imaging_migrate
 from xds_common.db import session_factory
 from xds_common.settings import Settings, SettingsError, load_settings
@@ -20,6 +24,7 @@ def _migrate(settings: Settings) -> None:
     migrate.upgrade(settings.database_url)
     repository_migrate.upgrade(settings.database_url)
     imaging_migrate.upgrade(settings.database_url)
+    fhir_migrate.upgrade(settings.database_url)
 
 
 def cmd_init(settings: Settings, _args: argparse.Namespace) -> int:
@@ -108,6 +113,9 @@ def _parser() -> argparse.ArgumentParser:
     imp.set_defaults(func=cmd_import)
     register_xds_commands(sub)
     register_conformance_commands(sub)
+    register_imaging_commands(sub)
+    register_pacs_commands(sub)
+    register_validate_commands(sub)
     return parser
 
 

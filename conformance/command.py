@@ -39,7 +39,8 @@ from conformance.html_report import write_html
 from conformance.junit import write_junit
 from conformance.outcome import SUCCESSFUL, RunInfo, verdict
 from conformance.results import RunReport, StepResult
-from conformance.selection import PENDING_SUITES, SUITE_NAMES, SelectionError, select
+from conformance.selection import SUITE_NAMES, SelectionError, select
+from conformance.suites import run_mhd, run_scripts
 
 #: Our test kit: the reconstruction of NIST test 12346 (see its README).
 TESTKIT = Path(__file__).resolve().parent / "testkit"
@@ -100,15 +101,23 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
         action="store_true",
         help="without --mllp: send the generated patient ids unfed (registries without a feed)",
     )
-    p.add_argument("--imaging-source", metavar="URL", help="Imaging Document Source (no suite yet)")
-    p.add_argument("--fhir", metavar="URL", help="MHD FHIR base URL (no suite yet)")
+    p.add_argument(
+        "--imaging-source", metavar="URL", help="Imaging Document Source RAD-69 SOAP endpoint"
+    )
+    p.add_argument(
+        "--wado",
+        metavar="URL",
+        help="WADO-URI endpoint (RAD-55); default: /wado on the --imaging-source host",
+    )
+    p.add_argument("--fhir", metavar="URL", help="MHD Document Recipient FHIR base URL")
     p.add_argument(
         "--suite",
         action="append",
         default=[],
         choices=SUITE_NAMES,
-        help="registry, repository, all (imaging-source and fhir do not exist yet); "
-        "repeatable; default: registry, plus repository when --repository is given",
+        help="registry, repository, imaging-source (needs --imaging-source), fhir (needs "
+        "--fhir), scripts (ours, profiles/testscripts), all; repeatable; default: registry, "
+        "plus repository when --repository is given",
     )
     p.add_argument("--junit", type=Path, metavar="FILE", help="write JUnit XML here")
     p.add_argument("--html", type=Path, metavar="FILE", help="write the HTML report here")
@@ -184,7 +193,15 @@ def _run(args: argparse.Namespace, scratch: Path, out: TextIO, err: TextIO) -> i
     testkits = (*args.testkit, TESTKIT)
     corpus = Corpus(args.corpus, testkits)
     try:
-        selection = select(args.targets, args.suite, corpus, scratch, bool(args.repository))
+        selection = select(
+            args.targets,
+            args.suite,
+            corpus,
+            scratch,
+            bool(args.repository),
+            bool(args.imaging_source),
+            bool(args.fhir),
+        )
     except SelectionError as exc:
         print(f"conformance run: error: {exc}", file=err)
         return EXIT_USAGE
@@ -210,7 +227,9 @@ def _run(args: argparse.Namespace, scratch: Path, out: TextIO, err: TextIO) -> i
         )
     no_feed = "ITI-8 feed not possible: no --mllp HOST:PORT given"
     client = GuardedClient(args.timeout)
-    endpoints = Endpoints(args.registry, args.repository, args.mllp)
+    endpoints = Endpoints(
+        args.registry, args.repository, args.mllp, args.imaging_source, _wado_url(args)
+    )
     counter = iter(range(1, len(selection.tests) + 1))
 
     def progress(test: str, results: list[StepResult]) -> None:
@@ -226,6 +245,10 @@ def _run(args: argparse.Namespace, scratch: Path, out: TextIO, err: TextIO) -> i
     start = time.monotonic()
     runner = GuardedRunner(endpoints, config, client, no_feed, args.unfed_patients, progress)
     report = runner.run(selection.tests)
+    if selection.fhir:
+        run_mhd(args.fhir, args.corpus, args.timeout, report, err, args.quiet)
+    if selection.scripts:
+        run_scripts(endpoints, config, args.fhir, report, err, args.quiet)
     info.seconds = time.monotonic() - start
     info.endpoints = runner.endpoint_health()
     info.interrupted = runner.interrupted
@@ -243,8 +266,16 @@ def _run(args: argparse.Namespace, scratch: Path, out: TextIO, err: TextIO) -> i
     return EXIT_OK
 
 
+def _wado_url(args: argparse.Namespace) -> str | None:
+    """``--wado``, else ``/wado`` on the imaging source's host (Beeldportaal's layout)."""
+    if args.wado or not args.imaging_source:
+        return str(args.wado) if args.wado else None
+    parts = urlsplit(str(args.imaging_source))
+    return str(urlunsplit((parts.scheme, parts.netloc, "/wado", "", "")))
+
+
 def _check_urls(args: argparse.Namespace) -> str | None:
-    for option in ("registry", "repository", "imaging_source", "fhir"):
+    for option in ("registry", "repository", "imaging_source", "wado", "fhir"):
         url = getattr(args, option)
         if url is None:
             continue
@@ -301,13 +332,13 @@ def _prepare(args: argparse.Namespace) -> _Prepared:
             "no --mllp HOST:PORT: ITI-8 patient feeds are not possible, so steps that need a "
             f"fed patient are skipped{hint}; --unfed-patients sends their ids unfed"
         )
-    for option, url in (("imaging-source", args.imaging_source), ("fhir", args.fhir)):
+    for option, url in (
+        ("imaging-source", args.imaging_source),
+        ("WADO-URI", _wado_url(args)),
+        ("fhir", args.fhir),
+    ):
         if url:
             rows.append((option, url))
-            notes.append(
-                f"--{option} {url}: no conformance suite for the {PENDING_SUITES[option]} "
-                "exists yet; it was not tested"
-            )
     rows.append(("timeout", f"{args.timeout:g} s per exchange"))
     return prepared
 

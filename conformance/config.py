@@ -20,11 +20,17 @@ DEFAULT_SOURCE_ID = "2.25.303113066283447146428735271813478153345"
 
 @dataclass(frozen=True)
 class Endpoints:
-    """The system under test: registry SOAP URL, optional repository URL and ITI-8 MLLP."""
+    """The system under test: registry SOAP URL, optional repository URL and ITI-8 MLLP.
+
+    ``imaging_source`` is the RAD-69 SOAP endpoint and ``wado`` the WADO-URI (RAD-55)
+    base URL of an Imaging Document Source.
+    """
 
     registry: str
     repository: str | None = None
     mllp: tuple[str, int] | None = None
+    imaging_source: str | None = None
+    wado: str | None = None
 
 
 @dataclass(frozen=True)

@@ -85,8 +85,15 @@ class Patients:
                         return use.test
         return REGISTER_FEED_TEST
 
-    def _feed(self, feed_test: str, consumer: str) -> str:
-        pid = new_patient_id(self.config.patient_authority)
+    def ensure(self, patient_id: str, consumer: str) -> str:
+        """Feed a patient id a test uses as written (XDS-I image sets), once per run."""
+        key = (f"as-written:{patient_id}", "")
+        if key not in self._fed:
+            self._fed[key] = self._feed("AsWritten", consumer, patient_id)
+        return self._fed[key]
+
+    def _feed(self, feed_test: str, consumer: str, patient_id: str = "") -> str:
+        pid = patient_id or new_patient_id(self.config.patient_authority)
         if self.mllp is None:
             self.on_feed(FeedRecord(pid, feed_test, consumer, None, "MLLP endpoint not configured"))
             return pid

@@ -3,8 +3,11 @@
 Suites (``--suite``): ``registry`` is every test with an ITI-42, ITI-18 or ITI-57 step,
 ``repository`` every test with an ITI-41 or ITI-43 step (:mod:`conformance.runner`), ``all``
 both; tests whose MANIFEST cases are all XDS-I.b (RAD-*) are left out of them.
-``imaging-source`` (RAD-68/69, WADO) and ``fhir`` (MHD) are accepted, but their suites do
-not exist yet: selecting them runs nothing and says so.
+``imaging-source`` is every test whose cases are all XDS-I.b (RAD-68 to the repository,
+RAD-69 and RAD-55 to the Imaging Document Source; needs ``--imaging-source``). ``fhir``
+replays the Asbestos MHD TestScripts (:mod:`conformance.mhd`, needs ``--fhir``); it has no
+NIST test ids, so :func:`select` only notes it in ``Selection.fhir``; likewise ``scripts``,
+our own declarative scripts of ``profiles.testscripts`` (:mod:`conformance.scripts`).
 
 A folder of NIST test plans may be given instead of a test id, in any of these layouts::
 
@@ -30,14 +33,12 @@ from conformance.runner import registry_tests, repository_tests
 SUITES: dict[str, str] = {
     "registry": "NIST tests with ITI-42, ITI-18 or ITI-57 steps (Document Registry)",
     "repository": "NIST tests with ITI-41 or ITI-43 steps (Document Repository)",
-    "all": "registry and repository",
+    "imaging-source": "NIST XDS-I.b tests: RAD-68, RAD-69, WADO (RAD-55)",
+    "fhir": "Asbestos MHD TestScripts: ITI-65 (MHD Document Recipient)",
+    "scripts": "our declarative test scripts (profiles/testscripts), one or more per component",
+    "all": "registry and repository (plus imaging-source and fhir when their URLs are given)",
 }
-#: Suites that are accepted but do not exist yet, and what they will cover.
-PENDING_SUITES: dict[str, str] = {
-    "imaging-source": "Imaging Document Source: RAD-68, RAD-69, WADO (RAD-55)",
-    "fhir": "MHD FHIR facade: ITI-65, ITI-66, ITI-67, ITI-68",
-}
-SUITE_NAMES = (*SUITES, *PENDING_SUITES)
+SUITE_NAMES = tuple(SUITES)
 
 
 class SelectionError(ValueError):
@@ -54,6 +55,10 @@ class Selection:
     #: (what, how many tests) for the console and the reports
     described: list[tuple[str, str]] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    #: run the Asbestos MHD TestScripts (suite ``fhir``)
+    fhir: bool = False
+    #: run our own scripts of ``profiles.testscripts`` (suite ``scripts``)
+    scripts: bool = False
 
     def add(self, tests: Iterable[str]) -> int:
         """Add tests not yet selected; return how many were new."""
@@ -125,6 +130,8 @@ def select(
     corpus: Corpus,
     scratch: Path,
     has_repository: bool,
+    has_imaging_source: bool = False,
+    has_fhir: bool = False,
 ) -> Selection:
     """Resolve positional ``targets`` (test ids or folders) and ``suites`` into tests.
 
@@ -150,13 +157,15 @@ def select(
         selection.described.append(("tests", " ".join(ids)))
     wanted = list(suites) or ([] if targets else ["registry", "repository"])
     if "all" in wanted:
-        wanted = ["registry", "repository", *[s for s in wanted if s in PENDING_SUITES]]
+        wanted = ["registry", "repository"]
+        wanted += ["imaging-source"] if has_imaging_source else []
+        wanted += ["fhir"] if has_fhir else []
     for suite in dict.fromkeys(wanted):
-        if suite in PENDING_SUITES:
-            selection.notes.append(
-                f"suite {suite}: not available yet ({PENDING_SUITES[suite]}); nothing was run "
-                "for it"
-            )
+        if suite == "scripts":
+            selection.scripts = True
+            selection.described.append(("suite scripts", "profiles/testscripts"))
+        elif suite in ("imaging-source", "fhir"):
+            _optional_suite(selection, suite, corpus, has_imaging_source, has_fhir)
         elif suite == "repository" and not has_repository:
             if "repository" in suites:
                 raise SelectionError(
@@ -174,9 +183,26 @@ def select(
             if left:
                 selection.notes.append(
                     f"suite {suite}: XDS-I tests ({', '.join(left)}) belong to the "
-                    "imaging-source suite, which is not available yet; not run"
+                    "imaging-source suite"
                 )
     return selection
+
+
+def _optional_suite(
+    selection: Selection, suite: str, corpus: Corpus, has_imaging: bool, has_fhir: bool
+) -> None:
+    """``imaging-source`` and ``fhir`` need their endpoint; without it they are refused."""
+    if suite == "fhir":
+        if not has_fhir:
+            raise SelectionError("suite fhir needs the MHD FHIR base URL: --fhir URL")
+        selection.fhir = True
+        selection.described.append(("suite fhir", "Asbestos MHD TestScripts"))
+        return
+    if not has_imaging:
+        raise SelectionError("suite imaging-source needs the RAD-69 endpoint: --imaging-source URL")
+    tests = sorted(t for t in imaging_tests(corpus) if corpus.test_dir(t) is not None)
+    selection.add(tests)
+    selection.described.append(("suite imaging-source", _count(tests)))
 
 
 def imaging_tests(corpus: Corpus) -> set[str]:

@@ -4,7 +4,11 @@ Transactions covered (README §5.1): ``RegisterTransaction`` (ITI-42), ``MuTrans
 (ITI-57), ``StoredQueryTransaction`` (ITI-18) at the registry; ``ProvideAndRegister
 Transaction`` (ITI-41) and ``RetrieveTransaction`` (ITI-43) at the repository, reported as
 skipped when no repository endpoint is configured; ``PatientIdentityFeedTransaction``
-(ITI-8) over MLLP; ``NullTransaction`` assertions. Anything else is reported as skipped.
+(ITI-8) over MLLP; ``NullTransaction`` assertions. XDS-I.b: ``ProvideAndRegister
+Transaction`` of a RAD-68 case feeds the image set's patients first; ``ImagingDocSet
+RetrieveTransaction`` (RAD-69) goes to the Imaging Document Source and ``WADOTransaction``
+(RAD-55) to its WADO-URI endpoint (:mod:`conformance.imaging`), skipped when not configured.
+Anything else is reported as skipped.
 """
 
 from __future__ import annotations
@@ -12,7 +16,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 
-from conformance import assertions, contents, reports
+from conformance import assertions, contents, imaging, reports
 from conformance.context import EngineError, StepContext
 from conformance.corpus import ManifestCase
 from conformance.deviations import Deviation
@@ -24,9 +28,10 @@ from conformance.retrieve import reference_problems
 from conformance.soap import SoapResult
 from conformance.state import StepRecord, Unresolved, Verdict, resolve_use_id
 from conformance.testplan import UseId
-from profiles.transactions import ITI_18, ITI_41, ITI_42, ITI_43, ITI_57, Transaction
+from profiles.transactions import ITI_18, ITI_41, ITI_42, ITI_43, ITI_57, RAD_69, Transaction
 
 _SUBMISSIONS = {"RegisterTransaction": ITI_42, "MuTransaction": ITI_57}
+_RAD_69 = {"ImagingDocSetRetrieveTransaction", "RetrieveImagingDocSetTransaction"}
 _PROVIDE = {"ProvideAndRegisterTransaction", "XDRProvideAndRegisterTransaction"}
 
 
@@ -82,7 +87,15 @@ def _dispatch(
         if ctx.endpoints.repository is None:
             return _skip(ctx, base, "repository endpoint not configured (ITI-41)")
         prepared = prepare_submission(ctx, provide=True)
+        if case is not None and case.transaction == "RAD-68":
+            imaging.feed_as_written(ctx, prepared.body)
         return _exchange(ctx, base, ITI_41, prepared, case, deviation)
+    if element in _RAD_69:
+        if ctx.endpoints.imaging_source is None:
+            return _skip(ctx, base, "imaging source endpoint not configured (RAD-69)")
+        return _exchange(ctx, base, RAD_69, prepare_plain(ctx), case, deviation)
+    if element == "WADOTransaction":
+        return imaging.wado_step(ctx, base, case)
     if element == "StoredQueryTransaction":
         return _exchange(ctx, base, ITI_18, prepare_plain(ctx), case, deviation)
     if element == "RetrieveTransaction":
@@ -109,6 +122,8 @@ def _no_transaction(ctx: StepContext, base: StepResult) -> StepResult | None:
 def _url(ctx: StepContext, transaction: Transaction) -> str:
     if transaction in (ITI_41, ITI_43):
         return ctx.endpoints.repository or ""
+    if transaction is RAD_69:
+        return ctx.endpoints.imaging_source or ""
     return ctx.endpoints.registry
 
 

@@ -105,6 +105,10 @@ class Step:
     wait_before_ms: int = 0
     #: ``<ReferenceDocument uid="$docuid1$">submit/my_document.txt</ReferenceDocument>``
     reference_documents: tuple[DocumentRef, ...] = ()
+    #: ``WADOTransaction/Parameters``: ``name=value`` lines (RAD-55 request parameters)
+    wado_parameters: tuple[tuple[str, str], ...] = ()
+    #: ``WADOTransaction/UIDFile``: the file naming the instances to retrieve
+    uid_file: str | None = None
 
 
 @dataclass(frozen=True)
@@ -224,7 +228,15 @@ def parse_step(step: etree._Element) -> Step:
         reference_documents=tuple(
             DocumentRef(e.get("uid", ""), _text(e)) for e in by_tag.get("ReferenceDocument", [])
         ),
+        wado_parameters=_parameters(by_tag.get("Parameters", [])),
+        uid_file=_first_text(by_tag.get("UIDFile", [])) or None,
     )
+
+
+def _parameters(elements: list[etree._Element]) -> tuple[tuple[str, str], ...]:
+    """``name=value`` lines of ``WADOTransaction/Parameters`` (blank lines ignored)."""
+    pairs = (line.strip().partition("=") for e in elements for line in _text(e).splitlines())
+    return tuple((name.strip(), value.strip()) for name, sep, value in pairs if sep)
 
 
 def parse_use_id(el: etree._Element) -> UseId:

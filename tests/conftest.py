@@ -120,11 +120,12 @@ def start_server(
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         if proc.poll() is not None:
+            server.stop()
             raise RuntimeError((tmp / "server.log").read_text())
         try:
-            if requests.get(server.base_url + "/health", timeout=2).status_code == 200:
+            if requests.get(server.base_url + "/health", timeout=5).status_code == 200:
                 return server
-        except requests.ConnectionError:
+        except requests.RequestException:  # not listening yet, or busy starting workers
             pass
         time.sleep(0.2)
     server.stop()
@@ -144,7 +145,9 @@ def live_server(
 ) -> Iterator[LiveServer]:
     """One server per backend for the whole session (tests use fresh ids, so they share it)."""
     tmp = tmp_path_factory.mktemp(f"server-{request.param}")
-    server = start_server(tmp, request.param)
+    # Studies stored by imaging tests must not be published in the background while other
+    # tests watch the repository's staging area; publication tests start their own server.
+    server = start_server(tmp, request.param, {"BEELDPORTAAL_STUDY_STABLE_SECONDS": "86400"})
     yield server
     server.stop()
     if request.param == "sqlite":

@@ -12,13 +12,12 @@ from sqlalchemy.orm import Session
 from profiles.errors import ErrorCode
 from profiles.vocabulary import AssociationType, Status
 from xds_common import soap
-from xds_common.ebrim import ids, rim
 from xds_common.ebrim import writer as ebrim_writer
-from xds_common.ebrim.reader import ReadResult, read_object_list
-from xds_common.errors import ErrorCollector, XdsError
+from xds_common.ebrim.reader import ReadResult
+from xds_common.errors import ErrorCollector
 from xds_common.metadata import Submission
-from xds_common.validation import check_objects
-from xds_registry import relations, submission
+from xds_common.submission_checks import check_register, read_submission
+from xds_registry import relations
 from xds_registry.context import RegistryContext, now_dtm
 from xds_registry.storage import objects, versions
 from xds_registry.storage import patients as patient_store
@@ -26,34 +25,6 @@ from xds_registry.storage.tables import DocumentRow
 from xds_registry.stored import member_links, stored_xml
 
 E = ErrorCode
-
-
-def read_submission(body: etree._Element) -> tuple[ReadResult, dict[str, str]]:
-    """Assign UUIDs to symbolic ids and read the objects (ITI TF-2b 3.42.4.1.3.7)."""
-    object_list = body.find(rim.T_OBJECT_LIST)
-    if object_list is None:
-        raise XdsError(E.REGISTRY_METADATA_ERROR, "SubmitObjectsRequest has no RegistryObjectList")
-    mapping = ids.assign_uuids(object_list)
-    return read_object_list(object_list), mapping
-
-
-def check_message(result: ReadResult, out: ErrorCollector) -> str:
-    """All checks that need no stored data; return the submission's patient id."""
-    sub = result.submission
-    check_objects(result, "ITI-42", out, E.REGISTRY_METADATA_ERROR)
-    submission.check_single_submission_set(sub, out)
-    submission.check_membership(sub, out)
-    submission.check_unique_ids_in_message(sub, out)
-    return submission.check_patient_ids(sub, out)
-
-
-def check_versions(result: ReadResult, out: ErrorCollector) -> None:
-    """ITI-42 registers first versions only: lid, when given, equals the entryUUID (MU 4.1)."""
-    for obj in (*result.submission.documents, *result.submission.folders):
-        if obj.lid and obj.lid != obj.entry_uuid:
-            out.add(E.REGISTRY_METADATA_ERROR, f"{obj.kind} {obj.entry_uuid}: lid {obj.lid} "
-                    "differs from the entryUUID; new versions go through ITI-57",
-                    obj.entry_uuid)  # fmt: skip
 
 
 def check_new_uuids(
@@ -124,8 +95,7 @@ def register(ctx: RegistryContext, request: soap.SoapRequest) -> etree._Element:
     """Handle one ITI-42 request and return its RegistryResponse."""
     result, mapping = read_submission(request.body)
     out = ErrorCollector()
-    patient_id = check_message(result, out)
-    check_versions(result, out)
+    patient_id = check_register(result, out)
     out.raise_if_errors()
     with ctx.write() as session, session.begin():
         check_new_uuids(session, result, mapping, out)

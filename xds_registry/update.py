@@ -14,16 +14,16 @@ from sqlalchemy.orm import Session
 
 from profiles.errors import ErrorCode
 from profiles.vocabulary import ObjectKind, Status
-from xds_common import soap
+from xds_common import soap, update_ops
 from xds_common.ebrim import rim
 from xds_common.ebrim import writer as ebrim_writer
 from xds_common.ebrim.reader import ReadResult
 from xds_common.errors import ErrorCollector
 from xds_common.metadata import DocumentEntry
-from xds_common.validation import check_objects
-from xds_registry import submission, update_checks, update_ops
+from xds_common.submission_checks import check_update, read_submission
+from xds_registry import update_checks
 from xds_registry.context import RegistryContext, now_dtm
-from xds_registry.register import check_patient, read_submission
+from xds_registry.register import check_patient
 from xds_registry.storage import objects, versions
 from xds_registry.stored import member_links, stored_xml
 
@@ -61,13 +61,9 @@ def renew_version_ids(body: etree._Element) -> None:
 def check_request(result: ReadResult, mapping: dict[str, str]) -> update_ops.Operations:
     """Everything that needs no stored data: operations first, then the metadata tables."""
     out = ErrorCollector()
-    ops = update_ops.decode(result.submission, mapping, out)
+    ops = check_update(result, mapping, out)
     out.raise_if_errors()
-    assert ops is not None
-    check_objects(result, "ITI-42", out, E.REGISTRY_METADATA_ERROR)
-    submission.check_patient_ids(result.submission, out)
-    submission.check_unique_ids_in_message(result.submission, out)
-    out.raise_if_errors()
+    assert ops is not None  # decoding failed only with errors, raised above
     return ops
 
 

@@ -15,9 +15,9 @@ from profiles.errors import ErrorCode
 from profiles.vocabulary import RELATIONSHIP_TYPES, AssociationType, ObjectKind, Status
 from xds_common.errors import ErrorCollector
 from xds_common.metadata import DocumentEntry
+from xds_common.update_ops import Operations, SubmittedAssociation
 from xds_registry.storage import objects, versions
 from xds_registry.storage.tables import DocumentRow
-from xds_registry.update_ops import Operations, SubmittedAssociation
 
 E = ErrorCode
 K = ObjectKind

@@ -15,8 +15,8 @@ from sqlalchemy import ColumnElement, and_, exists, or_
 from sqlalchemy.orm import InstrumentedAttribute, aliased
 
 from profiles.vocabulary import AssociationType, DocumentAvailability, DocumentEntryType, Status
-from xds_registry.query import names as n
-from xds_registry.query.params import ParsedQuery
+from xds_common.query import names as n
+from xds_common.query.params import ParsedQuery
 from xds_registry.storage.tables import AssociationRow, DocumentRow, FolderRow, SubmissionSetRow
 
 Condition = ColumnElement[bool]

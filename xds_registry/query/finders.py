@@ -11,8 +11,8 @@ from typing import Final
 
 from profiles import stored_queries as sq
 from profiles.vocabulary import ObjectKind
+from xds_common.query import names as n
 from xds_registry.query import getters
-from xds_registry.query import names as n
 from xds_registry.query.filters import (
     D,
     F,

@@ -12,7 +12,7 @@ from __future__ import annotations
 from typing import Final
 
 from profiles.vocabulary import ObjectKind
-from xds_registry.query import names as n
+from xds_common.query import names as n
 from xds_registry.query.filters import (
     A,
     Column,

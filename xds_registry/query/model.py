@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from sqlalchemy.orm import Session
 
 from profiles.vocabulary import ObjectKind
-from xds_registry.query.params import ParsedQuery
+from xds_common.query.params import ParsedQuery
 
 
 @dataclass(frozen=True)

@@ -18,10 +18,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from profiles.vocabulary import ObjectKind
-from xds_registry.query import names as n
+from xds_common.query import names as n
+from xds_common.query.params import Groups, ParsedQuery
 from xds_registry.query.lookups import chunks
 from xds_registry.query.model import Hit
-from xds_registry.query.params import Groups, ParsedQuery
 from xds_registry.storage.tables import AuthorRow, CodeRow, ReferenceIdRow
 
 #: AND/OR code parameters → ``registry_codes.attribute`` (ITI TF-2a 3.18.4.1.2.3.5.1).

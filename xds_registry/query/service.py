@@ -28,12 +28,12 @@ from xds_common.ebrim.writer import (
     render_text,
 )
 from xds_common.errors import RegistryError, XdsError
+from xds_common.query.params import ParsedQuery, parse_request
 from xds_common.xml import to_bytes
 from xds_registry.query.filters import Column
 from xds_registry.query.finders import FINDERS
 from xds_registry.query.lookups import chunks
 from xds_registry.query.model import Found, Hit, QueryConfig, QueryContext
-from xds_registry.query.params import ParsedQuery, parse_request
 from xds_registry.storage import patients
 from xds_registry.storage.tables import (
     AssociationRow,

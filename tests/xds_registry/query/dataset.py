@@ -22,7 +22,7 @@ from profiles.vocabulary import (
     Scheme,
     Status,
 )
-from xds_registry.query import names as n
+from xds_common.query import names as n
 from xds_registry.storage import patients
 from xds_registry.storage.tables import (
     AssociationRow,

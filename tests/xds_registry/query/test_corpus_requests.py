@@ -20,7 +20,7 @@ from profiles.stored_queries import ParamKind
 from profiles.vocabulary import DocumentEntryType, Status
 from xds_common.ebrim import rim
 from xds_common.errors import XdsError
-from xds_registry.query.params import T_ADHOC_QUERY, T_RESPONSE_OPTION, parse_request
+from xds_common.query.params import T_ADHOC_QUERY, T_RESPONSE_OPTION, parse_request
 
 CORPUS = Path(__file__).resolve().parents[4] / "shared" / "conformance" / "corpus"
 _PLACEHOLDER = re.compile(r"\$[A-Za-z0-9_]+\$")

@@ -13,9 +13,9 @@ from profiles.vocabulary import AssociationType, DocumentEntryType
 from tests.xds_registry.query import dataset as ds
 from tests.xds_registry.query.builders import Slot, adhoc, one, quoted
 from xds_common.errors import XdsError
-from xds_registry.query import names as n
+from xds_common.query import names as n
+from xds_common.query.params import parse_request
 from xds_registry.query.model import QueryConfig
-from xds_registry.query.params import parse_request
 from xds_registry.query.service import execute
 
 BOTH_STATUSES = quoted(ds.APPROVED, ds.DEPRECATED)

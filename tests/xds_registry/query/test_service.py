@@ -16,7 +16,7 @@ from tests.xds_registry.query import dataset as ds
 from tests.xds_registry.query.builders import Slot, adhoc, one, quoted
 from xds_common.ebrim import rim
 from xds_common.errors import XdsError
-from xds_registry.query import names as n
+from xds_common.query import names as n
 from xds_registry.query.model import QueryConfig
 from xds_registry.query.service import error_response, run_stored_query
 

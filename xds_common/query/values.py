@@ -16,7 +16,7 @@ from typing import Final
 from profiles.stored_queries import ParamKind
 from profiles.vocabulary import SHORT_ASSOCIATION_TYPES, Status
 from xds_common.datatypes import check_dtm, pad_dtm
-from xds_registry.query import names
+from xds_common.query import names
 
 _BARE = re.compile(r"[^'(),\s]+")
 _KNOWN_STATUS: Final = {

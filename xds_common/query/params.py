@@ -24,8 +24,8 @@ from profiles.errors import ErrorCode
 from profiles.stored_queries import BY_ID, RETURN_TYPES, Param, StoredQuery
 from xds_common.ebrim import rim
 from xds_common.errors import ErrorCollector, XdsError
-from xds_registry.query import names
-from xds_registry.query.values import BY_NAME, NORMALISE, MalformedValueError, same, split_value
+from xds_common.query import names
+from xds_common.query.values import BY_NAME, NORMALISE, MalformedValueError, same, split_value
 
 T_ADHOC_QUERY: Final = ns.qn(ns.RIM, "AdhocQuery")
 T_RESPONSE_OPTION: Final = ns.qn(ns.QUERY, "ResponseOption")

@@ -11,9 +11,9 @@ from profiles.errors import ErrorCode
 from profiles.vocabulary import AssociationType, DocumentEntryType, Status
 from tests.xds_registry.query.builders import Slot, adhoc, one, quoted
 from xds_common.errors import XdsError
-from xds_registry.query import names as n
-from xds_registry.query.params import ParsedQuery, parse_request
-from xds_registry.query.values import MalformedValueError, split_value
+from xds_common.query import names as n
+from xds_common.query.params import ParsedQuery, parse_request
+from xds_common.query.values import MalformedValueError, split_value
 
 PATIENT = "pat1^^^&1.2.3.4.5.1000&ISO"
 APPROVED = Status.APPROVED.value
