@@ -41,7 +41,8 @@ test: $(STAMP) lint typecheck importlint
 bench: $(STAMP)
 	scripts/services.sh up; trap 'scripts/services.sh down' EXIT; \
 	source .test-services/services.env; \
-	$(BIN)/python bench/registry.py && $(BIN)/python bench/repository.py
+	$(BIN)/python bench/registry.py && $(BIN)/python bench/repository.py \
+	&& $(BIN)/python bench/imaging.py && $(BIN)/python bench/fhir.py --keep var/bench-keep
 
 clean:
 	rm -rf $(VENV) var .mypy_cache .ruff_cache .pytest_cache
