@@ -7,11 +7,10 @@ new Patient, or an update that brings identifiers the registry has not seen from
 Table 3.8-1), framed per ITI TF-2x Appendix C.2.1; the change counts only when the registry
 answers MSA-1 ``AA`` (HL7 v2.5 2.9.2 original-mode acknowledgement).
 
-Identifiers: FHIR ``Identifier.system`` -> CX assigning authority (PID-3.4 ``&OID&ISO``):
-the Dutch BSN NamingSystem ``http://fhir.nl/fhir/NamingSystem/bsn`` is OID
-2.16.840.1.113883.2.4.6.3 (Nictiz NamingSystem bsn), ``urn:oid:<oid>`` is ``<oid>`` (FHIR R4
-identifier-registry / references.html#logical). Other systems are kept on the Patient but
-cannot be sent in PID-3. BSN values must pass the eleven-check, as the registry requires.
+Identifiers: FHIR ``Identifier.system`` -> CX assigning authority (PID-3.4 ``&OID&ISO``)
+by :func:`fhir_facade.translate.patients.authority_of` (BSN NamingSystem, ``urn:oid:``), the
+mapping MHD searches use too. Other systems are kept on the Patient but cannot be sent in
+PID-3. BSN values must pass the eleven-check, as the registry requires.
 """
 
 from __future__ import annotations
@@ -27,14 +26,18 @@ from typing import Any, Final
 import hl7
 
 from fhir_facade.errors import FhirError, Issue
+
+# The identifier mapping, re-exported for the Patient and ImagingStudy modules:
+from fhir_facade.translate.patients import BSN_SYSTEM as BSN_SYSTEM
+from fhir_facade.translate.patients import authority_of as authority_of
+from fhir_facade.translate.patients import canonical_system as canonical_system
 from fhir_facade.translate.values import OID_PREFIX
 from profiles.vocabulary import BSN_ASSIGNING_AUTHORITY
-from xds_common.datatypes import Cx, bsn_valid, is_oid
+from xds_common.datatypes import Cx, bsn_valid
 from xds_common.mllp import MllpError, send_mllp
 
 log = logging.getLogger(__name__)
 
-BSN_SYSTEM: Final = "http://fhir.nl/fhir/NamingSystem/bsn"
 HL7_VERSION: Final = "2.3.1"
 #: MSH-3/4 (sending application/facility) and MSH-5/6 (receiving) of the feed.
 SENDING_APPLICATION: Final = "BEELDPORTAAL_FHIR"
@@ -63,26 +66,6 @@ class FeedTarget:
 
     host: str
     port: int
-
-
-def authority_of(system: str) -> str | None:
-    """The assigning authority OID a FHIR identifier system stands for, or None."""
-    if system == BSN_SYSTEM:
-        return BSN_ASSIGNING_AUTHORITY
-    if system.startswith(OID_PREFIX) and is_oid(system[len(OID_PREFIX) :]):
-        return system[len(OID_PREFIX) :]
-    return None
-
-
-def canonical_system(system: str) -> str:
-    """The stored form of a system: ``urn:oid:<oid>`` for every OID-backed system."""
-    authority = authority_of(system)
-    return OID_PREFIX + authority if authority else system
-
-
-def identifier_system(authority: str) -> str:
-    """The FHIR system to show for an assigning authority (BSN NamingSystem for BSN)."""
-    return BSN_SYSTEM if authority == BSN_ASSIGNING_AUTHORITY else OID_PREFIX + authority
 
 
 def _identifier_issues(index: int, item: dict[str, Any]) -> tuple[list[Issue], Cx | None]:

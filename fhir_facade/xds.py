@@ -32,7 +32,6 @@ from xds_common.client import (
 )
 from xds_common.ebrim import rim
 from xds_common.ebrim.ids import new_uuid
-from xds_common.ebrim.reader import to_folder, to_submission_set
 from xds_common.ebrim.writer import association
 from xds_common.metadata import Folder, SubmissionSet
 from xds_common.settings import Settings
@@ -119,20 +118,11 @@ def fhir_base(settings: Settings) -> str:
 
 
 def packages(result: QueryResult, kind: ObjectKind) -> list[SubmissionSet | Folder]:
-    """The SubmissionSets or Folders of an answer to a query that returns only that kind.
+    """The SubmissionSets or Folders of an ITI-18 answer (ITI TF-2a 3.18.4.1.2.3.7.3/.4).
 
-    Registries need not repeat the Classification that labels a RegistryPackage (ours does
-    not when the submitter sent it as a separate object), so an unlabelled package of a
-    FindSubmissionSets/GetSubmissionSetAndContents (FindFolders/GetFolderAndContents) answer
-    is read as the kind the query returns (ITI TF-2a 3.18.4.1.2.3.7.3/.4).
+    A registry returns each RegistryPackage with the Classification that labels it
+    SubmissionSet or Folder (ITI TF-3 4.2.3.3, 4.2.3.4); the reader sorts them by that label.
     """
-    labelled: list[SubmissionSet | Folder] = [
-        *(result.submission_sets if kind is ObjectKind.SUBMISSION_SET else result.folders)
-    ]
-    known = {p.entry_uuid for p in [*result.submission_sets, *result.folders]}
-    object_list = result.response.find(rim.T_OBJECT_LIST)
-    build = to_submission_set if kind is ObjectKind.SUBMISSION_SET else to_folder
-    for element in object_list.iterchildren(rim.T_PACKAGE) if object_list is not None else ():
-        if element.get("id") not in known:
-            labelled.append(build(rim.read_object(element)))
-    return labelled
+    if kind is ObjectKind.SUBMISSION_SET:
+        return [*result.submission_sets]
+    return [*result.folders]

@@ -45,6 +45,7 @@ from xds_common.dispatch import Attached, Dispatcher, Reply
 from xds_common.ebrim import writer as ebrim_writer
 from xds_common.errors import RegistryError
 from xds_common.mtom import MtomError, ResponsePart, new_cid, read_mtom, xop_include
+from xds_common.wsdl import serve as wsdl
 
 ENDPOINT = "/xds/imaging-source"
 E = ErrorCode
@@ -221,7 +222,7 @@ def handle(ctx: ImagingContext, dispatcher: Dispatcher) -> Reply:
 
 
 def register(bp: Blueprint, ctx: ImagingContext) -> None:
-    """``POST /xds/imaging-source`` (RAD-69); GET describes it (``?wsdl``: 404, none yet)."""
+    """``POST /xds/imaging-source`` (RAD-69); ``GET ?wsdl`` its WSDL, plain GET describes it."""
     dispatcher = build_dispatcher(ctx)
 
     @bp.post(ENDPOINT)
@@ -235,6 +236,8 @@ def register(bp: Blueprint, ctx: ImagingContext) -> None:
     @bp.get(ENDPOINT)
     def imaging_source_describe() -> Response:
         if "wsdl" in {k.lower() for k in request.args}:
-            return Response("no WSDL for RAD-69 is installed\n", 404, content_type="text/plain")
+            address = request.host_url.rstrip("/") + ENDPOINT
+            text = wsdl.wsdl_text("imaging-source.wsdl", address)
+            return Response(text, content_type=wsdl.WSDL_CONTENT_TYPE)
         text = "POST SOAP 1.2 / MTOM requests here (RAD-69 Retrieve Imaging Document Set)\n"
         return Response(text, 200, content_type="text/plain")

@@ -43,3 +43,6 @@ def qn(namespace: str, local: str) -> str:
 URI_SYSTEM: Final = "urn:ietf:rfc:3986"
 #: RFC 3001 OID URN prefix.
 OID_URN_PREFIX: Final = "urn:oid:"
+#: FHIR identifier system of the Dutch citizen service number (Nictiz NamingSystem ``bsn``);
+#: its XDS assigning authority is ``profiles.vocabulary.BSN_ASSIGNING_AUTHORITY``.
+BSN_SYSTEM: Final = "http://fhir.nl/fhir/NamingSystem/bsn"

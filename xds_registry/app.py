@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-from importlib import resources
-
 from flask import Blueprint, Flask, Response, abort, request
 
 from xds_common.db import session_factory
 from xds_common.settings import Settings
-from xds_common.wsdl.serve import schema_response
+from xds_common.wsdl import serve as wsdl
 from xds_registry.context import RegistryContext
 from xds_registry.patients import PatientIdentity
 from xds_registry.service import build_dispatcher
@@ -31,8 +29,7 @@ def build_context(settings: Settings) -> RegistryContext:
 
 def wsdl_text(base_url: str) -> str:
     """The registry WSDL with the service address filled in."""
-    text = resources.files("xds_common.wsdl").joinpath("registry.wsdl").read_text()
-    return text.replace("{{ADDRESS}}", base_url + ENDPOINT)
+    return wsdl.wsdl_text("registry.wsdl", base_url + ENDPOINT)
 
 
 def _read_bounded(limit: int) -> bytes | None:
@@ -65,11 +62,12 @@ def blueprint(settings: Settings) -> Blueprint:
         if "wsdl" not in {k.lower() for k in request.args}:
             return Response("POST SOAP 1.2 requests here; the WSDL is at ?wsdl\n", 200,
                             content_type="text/plain")  # fmt: skip
-        return Response(wsdl_text(request.host_url.rstrip("/")), content_type="text/xml")
+        text = wsdl_text(request.host_url.rstrip("/"))
+        return Response(text, content_type=wsdl.WSDL_CONTENT_TYPE)
 
     @bp.get("/xds/<name>")
     def schema(name: str) -> Response:
-        found = schema_response(name)
+        found = wsdl.schema_response(name)
         if found is None:
             abort(404)
         return Response(found[0], content_type=found[1])

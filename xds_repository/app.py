@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import logging
 import threading
-from importlib import resources
 
 from flask import Blueprint, Flask, Response, request
 
@@ -20,6 +19,7 @@ from xds_common.dispatch import Dispatcher, Reply
 from xds_common.ebrim import writer
 from xds_common.mtom import MtomError, read_mtom
 from xds_common.settings import Settings
+from xds_common.wsdl import serve
 from xds_repository.context import RepositoryContext
 from xds_repository.provide import provide
 from xds_repository.recovery import recover
@@ -88,12 +88,9 @@ def handle(ctx: RepositoryContext, dispatcher: Dispatcher, settings: Settings) -
         return dispatcher.dispatch_request(parsed)
 
 
-def wsdl_text(base_url: str) -> str | None:
-    """The repository WSDL with the service address filled in, if it is installed."""
-    path = resources.files("xds_common.wsdl").joinpath("repository.wsdl")
-    if not path.is_file():
-        return None
-    return path.read_text().replace("{{ADDRESS}}", base_url + ENDPOINT)
+def wsdl_text(base_url: str) -> str:
+    """The repository WSDL with the service address filled in (WSDL 1.1 3.8)."""
+    return serve.wsdl_text("repository.wsdl", base_url + ENDPOINT)
 
 
 def blueprint(settings: Settings) -> Blueprint:
@@ -123,9 +120,7 @@ def blueprint(settings: Settings) -> Blueprint:
             return Response("POST SOAP 1.2 / MTOM requests here (ITI-41, ITI-43)\n", 200,
                             content_type="text/plain")  # fmt: skip
         text = wsdl_text(request.host_url.rstrip("/"))
-        if text is None:
-            return Response("no WSDL installed\n", 404, content_type="text/plain")
-        return Response(text, content_type="text/xml")
+        return Response(text, content_type=serve.WSDL_CONTENT_TYPE)
 
     return bp
 

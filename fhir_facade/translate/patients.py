@@ -5,8 +5,13 @@ own Patient server for the affinity domain: the id of the Patient resource for C
 ``ID^^^&OID&ISO`` is ``OID-ID`` (FHIR ids allow ``[A-Za-z0-9.-]{1,64}``; an OID has no
 ``-``, so the first ``-`` separates them). A reference resolves when it is
 ``Patient/<id>`` or ``<our base>/Patient/<id>``, or when it carries a logical
-``identifier`` with an ``urn:oid:`` system (FHIR R4 references.html#logical). Search tokens
-``patient.identifier=urn:oid:OID|ID`` use the same rule.
+``identifier`` whose system stands for an assigning authority (FHIR R4
+references.html#logical). Search tokens ``patient.identifier=SYSTEM|ID`` use the same rule.
+
+Identifier systems <-> assigning authorities (PID-3.4 / CX.4 ``&OID&ISO``), the one mapping
+the facade uses (Patient, its ITI-8 feed, MHD and ImagingStudy searches): the Dutch BSN
+NamingSystem ``http://fhir.nl/fhir/NamingSystem/bsn`` is OID 2.16.840.1.113883.2.4.6.3
+(Nictiz NamingSystem bsn), ``urn:oid:<oid>`` is ``<oid>`` (FHIR R4 identifier-registry).
 """
 
 from __future__ import annotations
@@ -15,9 +20,43 @@ import re
 from typing import Final
 
 from fhir_facade.translate.values import OID_PREFIX, JsonDict
+from profiles.namespaces import BSN_SYSTEM
+from profiles.vocabulary import BSN_ASSIGNING_AUTHORITY
 from xds_common.datatypes import Cx, is_oid, parse_cx
 
+__all__ = [
+    "BSN_SYSTEM",
+    "authority_of",
+    "canonical_system",
+    "cx_of_reference",
+    "cx_of_resource_id",
+    "cx_of_token",
+    "identifier_system",
+    "patient_reference",
+    "patient_resource_id",
+]
+
 _ID: Final = re.compile(r"^[A-Za-z0-9.\-]{1,64}$")
+
+
+def authority_of(system: str) -> str | None:
+    """The assigning authority OID a FHIR identifier system stands for, or None."""
+    if system == BSN_SYSTEM:
+        return BSN_ASSIGNING_AUTHORITY
+    if system.startswith(OID_PREFIX) and is_oid(system[len(OID_PREFIX) :]):
+        return system[len(OID_PREFIX) :]
+    return None
+
+
+def canonical_system(system: str) -> str:
+    """The stored form of a system: ``urn:oid:<oid>`` for every OID-backed system."""
+    authority = authority_of(system)
+    return OID_PREFIX + authority if authority else system
+
+
+def identifier_system(authority: str) -> str:
+    """The FHIR system to show for an assigning authority (BSN NamingSystem for BSN)."""
+    return BSN_SYSTEM if authority == BSN_ASSIGNING_AUTHORITY else OID_PREFIX + authority
 
 
 def patient_resource_id(patient_id: str) -> str | None:
@@ -38,12 +77,16 @@ def cx_of_resource_id(resource_id: str) -> str | None:
 
 
 def cx_of_token(token: str) -> str | None:
-    """The CX for a ``patient.identifier`` token ``urn:oid:OID|ID`` (or a CX itself)."""
+    """The CX for a ``patient.identifier`` token ``SYSTEM|ID`` (or a CX itself).
+
+    ``SYSTEM`` is ``urn:oid:OID`` or the BSN NamingSystem (:func:`authority_of`); FHIR R4
+    search.html#token. Any other system, or no value, is None.
+    """
     system, sep, value = token.partition("|")
     if not sep:
         return str(cx) if (cx := parse_cx(token)) else None
-    authority = system.removeprefix(OID_PREFIX)
-    if not value or not is_oid(authority):
+    authority = authority_of(system)
+    if not value or authority is None:
         return None
     return str(Cx(value, authority))
 
@@ -75,4 +118,4 @@ def patient_reference(patient_id: str, fhir_base: str) -> JsonDict:
     cx = parse_cx(patient_id)
     if cx is None:
         return {"display": patient_id}
-    return {"identifier": {"system": OID_PREFIX + cx.authority, "value": cx.id}}
+    return {"identifier": {"system": identifier_system(cx.authority), "value": cx.id}}
