@@ -35,7 +35,7 @@ test: $(STAMP) lint typecheck importlint
 	set -o pipefail; scripts/services.sh up; \
 	trap 'scripts/services.sh down' EXIT; \
 	source .test-services/services.env; \
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n 2 --dist loadfile
 
 # Benchmarks print their figures and write bench/out/*.json (targets in each docstring).
 bench: $(STAMP)

@@ -43,6 +43,7 @@ def create_app(settings: Settings) -> Flask:
             },
             home_community_id=settings.home_community_id,
             repository_unique_ids=[settings.repository_unique_id],
+            imaging_source_unique_id=settings.imaging_source_unique_id,
             patient_id_domains=list(settings.patient_id_domains),
             mllp_port=settings.mllp_port,
         )

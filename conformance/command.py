@@ -23,19 +23,18 @@ import tempfile
 import time
 import traceback
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, TextIO
-from urllib.parse import urlsplit, urlunsplit
+from typing import TextIO
+from urllib.parse import urlsplit
 
-import requests
-
+from conformance import sut
 from conformance.config import Endpoints, RunConfig
 from conformance.console import progress_line, summary
 from conformance.corpus import Corpus, default_corpus_root
 from conformance.deviations import DEFAULT_PATH as DEFAULT_DEVIATIONS
 from conformance.guard import GuardedClient, GuardedRunner
 from conformance.html_report import write_html
+from conformance.imaging import check_retrieves
 from conformance.junit import write_junit
 from conformance.outcome import SUCCESSFUL, RunInfo, verdict
 from conformance.results import RunReport, StepResult
@@ -44,8 +43,6 @@ from conformance.suites import run_mhd, run_scripts
 
 #: Our test kit: the reconstruction of NIST test 12346 (see its README).
 TESTKIT = Path(__file__).resolve().parent / "testkit"
-#: Seconds for the ``/health`` look-up of a Beeldportaal server.
-HEALTH_TIMEOUT = 5.0
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
 
 
@@ -109,6 +106,28 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
         metavar="URL",
         help="WADO-URI endpoint (RAD-55); default: /wado on the --imaging-source host",
     )
+    p.add_argument(
+        "--dicomweb",
+        metavar="URL",
+        help="DICOMweb base URL (STOW-RS) of the imaging source; default: /dicomweb on the "
+        "--imaging-source host",
+    )
+    p.add_argument(
+        "--load-equivalents",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="before the XDS-I.b tests, store by STOW-RS a generated instance for every UID a "
+        "positive RAD-69/RAD-55 step asks for (NIST's 'import the test images'); default: on "
+        "when a DICOMweb endpoint is known",
+    )
+    p.add_argument(
+        "--imaging-source-id",
+        default="",
+        metavar="OID",
+        help="the imaging source's RepositoryUniqueId, sent in RAD-69 requests for NIST's "
+        "1.3.6.1.4.1.21367.13.80.110; default: from /health of a Beeldportaal server, else "
+        "NIST's as written",
+    )
     p.add_argument("--fhir", metavar="URL", help="MHD Document Recipient FHIR base URL")
     p.add_argument(
         "--suite",
@@ -156,16 +175,6 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("-q", "--quiet", action="store_true", help="no progress lines on stderr")
 
 
-@dataclass
-class _Prepared:
-    """Settings rows and notes gathered before the run."""
-
-    settings: list[tuple[str, str]] = field(default_factory=list)
-    notes: list[str] = field(default_factory=list)
-    repository_unique_id: str = ""
-    home_community_id: str = ""
-
-
 def run(args: argparse.Namespace, out: TextIO | None = None, err: TextIO | None = None) -> int:
     """Run ``conformance run`` with parsed ``args``; return the exit status."""
     out = out or sys.stdout
@@ -205,20 +214,27 @@ def _run(args: argparse.Namespace, scratch: Path, out: TextIO, err: TextIO) -> i
     except SelectionError as exc:
         print(f"conformance run: error: {exc}", file=err)
         return EXIT_USAGE
-    prepared = _prepare(args)
+    prepared = sut.prepare(args)
+    roots = (*selection.roots, *testkits)
+    loaded = sut.preload_imaging(args, Corpus(args.corpus, roots), selection.tests, scratch)
     config = RunConfig(
         corpus_root=args.corpus,
-        extra_testkits=(*selection.roots, *testkits),
+        extra_testkits=(*loaded.roots, *roots),
         timeout=args.timeout,
         honor_wait=not args.no_wait,
         home_community_id=prepared.home_community_id,
         repository_unique_id=prepared.repository_unique_id,
         strict_addressing=not args.lenient_addressing,
         known_deviations=args.known_deviations,
+        loaded_instances=loaded.loaded,
     )
     info = RunInfo(
-        settings=[*prepared.settings, *_selection_rows(selection.described, config)],
-        notes=[*prepared.notes, *selection.notes],
+        settings=[
+            *prepared.settings,
+            *loaded.settings,
+            *_selection_rows(selection.described, config),
+        ],
+        notes=[*prepared.notes, *loaded.notes, *selection.notes],
     )
     if not (args.corpus / "MANIFEST.json").is_file():
         info.notes.append(
@@ -228,7 +244,11 @@ def _run(args: argparse.Namespace, scratch: Path, out: TextIO, err: TextIO) -> i
     no_feed = "ITI-8 feed not possible: no --mllp HOST:PORT given"
     client = GuardedClient(args.timeout)
     endpoints = Endpoints(
-        args.registry, args.repository, args.mllp, args.imaging_source, _wado_url(args)
+        args.registry,
+        args.repository,
+        args.mllp,
+        args.imaging_source,
+        args.wado or sut.on_host(args.imaging_source, "/wado"),
     )
     counter = iter(range(1, len(selection.tests) + 1))
 
@@ -245,6 +265,7 @@ def _run(args: argparse.Namespace, scratch: Path, out: TextIO, err: TextIO) -> i
     start = time.monotonic()
     runner = GuardedRunner(endpoints, config, client, no_feed, args.unfed_patients, progress)
     report = runner.run(selection.tests)
+    check_retrieves(report, loaded.loaded, loaded.asked)
     if selection.fhir:
         run_mhd(args.fhir, args.corpus, args.timeout, report, err, args.quiet)
     if selection.scripts:
@@ -266,16 +287,8 @@ def _run(args: argparse.Namespace, scratch: Path, out: TextIO, err: TextIO) -> i
     return EXIT_OK
 
 
-def _wado_url(args: argparse.Namespace) -> str | None:
-    """``--wado``, else ``/wado`` on the imaging source's host (Beeldportaal's layout)."""
-    if args.wado or not args.imaging_source:
-        return str(args.wado) if args.wado else None
-    parts = urlsplit(str(args.imaging_source))
-    return str(urlunsplit((parts.scheme, parts.netloc, "/wado", "", "")))
-
-
 def _check_urls(args: argparse.Namespace) -> str | None:
-    for option in ("registry", "repository", "imaging_source", "wado", "fhir"):
+    for option in ("registry", "repository", "imaging_source", "wado", "dicomweb", "fhir"):
         url = getattr(args, option)
         if url is None:
             continue
@@ -286,63 +299,6 @@ def _check_urls(args: argparse.Namespace) -> str | None:
     return None
 
 
-def _prepare(args: argparse.Namespace) -> _Prepared:
-    prepared = _Prepared(
-        repository_unique_id=args.repository_unique_id, home_community_id=args.home_community_id
-    )
-    rows, notes = prepared.settings, prepared.notes
-    lookups: dict[str, tuple[str, dict[str, Any]] | None] = {}
-    timeout = min(args.timeout, HEALTH_TIMEOUT)
-    rows.append(("registry", args.registry))
-    health = _health(args.registry, timeout, lookups)
-    if args.repository:
-        rows.append(("repository", args.repository))
-        repo_health = _health(args.repository, timeout, lookups)
-        health = health or repo_health
-        if prepared.repository_unique_id:
-            rows.append(("repositoryUniqueId", prepared.repository_unique_id))
-        elif repo_health and repo_health[1].get("repository_unique_ids"):
-            prepared.repository_unique_id = str(repo_health[1]["repository_unique_ids"][0])
-            rows.append(
-                ("repositoryUniqueId", f"{prepared.repository_unique_id} (from {repo_health[0]})")
-            )
-        else:
-            notes.append(
-                "repositoryUniqueId unknown: the repository is not a Beeldportaal server "
-                "(no /health); retrieve steps that use $repuid$ send it unreplaced and "
-                "will fail: pass --repository-unique-id OID"
-            )
-    else:
-        notes.append("no --repository URL: ITI-41 and ITI-43 steps are skipped")
-    if not prepared.home_community_id and health and health[1].get("home_community_id"):
-        prepared.home_community_id = str(health[1]["home_community_id"])
-    if prepared.home_community_id:
-        rows.append(("homeCommunityId", prepared.home_community_id))
-    if args.mllp:
-        rows.append(("ITI-8 MLLP", f"{args.mllp[0]}:{args.mllp[1]}"))
-    elif args.unfed_patients:
-        notes.append("no --mllp: patient ids are sent without an ITI-8 feed (--unfed-patients)")
-    else:
-        hint = ""
-        port = health[1].get("mllp_port") if health else None
-        if port:
-            host = urlsplit(args.registry).hostname or "HOST"
-            hint = f" (the server's /health reports an MLLP listener: --mllp {host}:{port})"
-        notes.append(
-            "no --mllp HOST:PORT: ITI-8 patient feeds are not possible, so steps that need a "
-            f"fed patient are skipped{hint}; --unfed-patients sends their ids unfed"
-        )
-    for option, url in (
-        ("imaging-source", args.imaging_source),
-        ("WADO-URI", _wado_url(args)),
-        ("fhir", args.fhir),
-    ):
-        if url:
-            rows.append((option, url))
-    rows.append(("timeout", f"{args.timeout:g} s per exchange"))
-    return prepared
-
-
 def _selection_rows(
     described: Sequence[tuple[str, str]], config: RunConfig
 ) -> list[tuple[str, str]]:
@@ -351,39 +307,6 @@ def _selection_rows(
     rows.append(("test kits", ", ".join(str(r) for r in roots)))
     rows.append(("known deviations", str(config.known_deviations)))
     return rows
-
-
-def _health(
-    url: str, timeout: float, cache: dict[str, tuple[str, dict[str, Any]] | None]
-) -> tuple[str, dict[str, Any]] | None:
-    """``GET /health`` of a Beeldportaal server (JSON with repository_unique_ids), or None."""
-    for candidate in _health_urls(url):
-        if candidate not in cache:
-            cache[candidate] = _get_health(candidate, timeout)
-        if cache[candidate] is not None:
-            return cache[candidate]
-    return None
-
-
-def _get_health(url: str, timeout: float) -> tuple[str, dict[str, Any]] | None:
-    try:
-        response = requests.get(url, timeout=timeout)
-        data = response.json()
-    except (requests.RequestException, ValueError):
-        return None
-    ours = response.status_code == 200 and isinstance(data, dict)
-    return (url, data) if ours and "repository_unique_ids" in data else None
-
-
-def _health_urls(url: str) -> list[str]:
-    parts = urlsplit(url)
-    path = parts.path.rstrip("/")
-    found = []
-    for suffix in ("/xds/repository", "/xds/registry"):
-        if path.endswith(suffix):
-            found.append(path[: -len(suffix)] + "/health")
-    found.append("/health")
-    return list(dict.fromkeys(urlunsplit((parts.scheme, parts.netloc, p, "", "")) for p in found))
 
 
 def _write_reports(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -55,3 +56,6 @@ class RunConfig:
     feed_tests: frozenset[str] = DEFAULT_FEED_TESTS
     #: load ``known_deviations.json`` (or this file) to mark known differences
     known_deviations: Path | None = None
+    #: SOP Instance UID -> the Part 10 bytes loaded into the system under test before the
+    #: run (``--load-equivalents``); RAD-69 and RAD-55 answers are compared with them
+    loaded_instances: Mapping[str, bytes] = field(default_factory=dict)

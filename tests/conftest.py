@@ -14,7 +14,7 @@ import subprocess
 import sys
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -152,3 +152,38 @@ def live_server(
     server.stop()
     if request.param == "sqlite":
         shutil.rmtree(tmp, ignore_errors=True)
+
+
+#: ``user_properties`` key of the summary lines a test records (see ``record_summary``).
+SUMMARY_KEY = "corpus-summary"
+_SUMMARY: list[str] = []
+
+
+@pytest.fixture
+def record_summary(request: pytest.FixtureRequest) -> Callable[[list[str]], None]:
+    """Record lines (e.g. corpus pass counts) for the terminal summary at the end of the run.
+
+    They travel in the test report's ``user_properties``, so the pytest-xdist controller sees
+    lines recorded in its workers.
+    """
+
+    def record(lines: list[str]) -> None:
+        request.node.user_properties.append((SUMMARY_KEY, list(lines)))
+
+    return record
+
+
+def pytest_runtest_logreport(report: pytest.TestReport) -> None:
+    """Collect the recorded summary lines (once per test: from its call phase)."""
+    if report.when == "call":
+        for key, value in report.user_properties:
+            if key == SUMMARY_KEY and isinstance(value, list):
+                _SUMMARY.extend(str(line) for line in value)
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    """Print the recorded lines: the conformance corpus pass counts per transaction."""
+    if _SUMMARY:
+        terminalreporter.section("NIST conformance corpus replay")
+        for line in _SUMMARY:
+            terminalreporter.write_line(line)

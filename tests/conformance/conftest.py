@@ -1,8 +1,7 @@
 """Fixtures for the conformance-engine tests: the shared corpus, read in place.
 
-The corpus replay (``test_corpus_registry.py``) records its summary lines with
-:func:`record_summary`; :func:`pytest_terminal_summary` prints them at the end of every run,
-so the pass counts show up even when pytest captures the output of a passing test.
+The corpus replays record their pass counts with the root ``record_summary`` fixture
+(``tests/conftest.py``), printed at the end of every run, also under pytest-xdist.
 """
 
 from __future__ import annotations
@@ -15,24 +14,6 @@ import pytest
 
 from conformance.corpus import Corpus, default_corpus_root
 from xds_common.xml import parse
-
-#: Summary lines recorded by the corpus replay, printed by :func:`pytest_terminal_summary`.
-SUMMARY: list[str] = []
-
-
-def record_summary(lines: list[str]) -> None:
-    """Keep ``lines`` for the terminal summary at the end of the run."""
-    SUMMARY.extend(lines)
-
-
-def pytest_terminal_summary(
-    terminalreporter: pytest.TerminalReporter, exitstatus: int, config: pytest.Config
-) -> None:
-    """Print what the corpus replay recorded (pass counts per transaction)."""
-    if SUMMARY:
-        terminalreporter.section("NIST conformance corpus replay")
-        for line in SUMMARY:
-            terminalreporter.write_line(line)
 
 
 @pytest.fixture(scope="session")

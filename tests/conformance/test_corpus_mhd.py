@@ -9,7 +9,7 @@ provide the test Patient at all, the replay is skipped with that reason.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -18,7 +18,6 @@ from lxml import etree
 from conformance.corpus import Corpus
 from conformance.mhd import FHIR_NS, MhdCase, MhdReplay, load_cases
 from conformance.state import Verdict
-from tests.conformance.conftest import record_summary
 from tests.conftest import TEST_DOMAINS, LiveServer, start_server
 
 ASBESTOS_AUTHORITY = "1.2.132.163"
@@ -89,7 +88,9 @@ def test_relation_without_original_is_not_sent(cases: list[MhdCase]) -> None:
     assert "no successful 'original' submission" in result.reasons[0]
 
 
-def test_corpus_mhd_cases(mhd_server: LiveServer, cases: list[MhdCase]) -> None:
+def test_corpus_mhd_cases(
+    mhd_server: LiveServer, cases: list[MhdCase], record_summary: Callable[[list[str]], None]
+) -> None:
     replay = MhdReplay(mhd_server.base_url + "/fhir", 30.0)
     try:
         replay.patient_reference(cases[0])

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
+from collections.abc import Callable
 
 import pytest
 import requests
@@ -31,7 +32,6 @@ from conformance import (
 from conformance import deviations as known
 from conformance.corpus import Corpus, project_root
 from conformance.state import Verdict
-from tests.conformance.conftest import record_summary
 from tests.conftest import LiveServer
 
 REGISTRY_TRANSACTIONS = ("ITI-42", "ITI-18", "ITI-57", "ITI-41", "ITI-43")
@@ -114,7 +114,9 @@ def test_testkit_only_fills_gaps(corpus: Corpus) -> None:
     assert not shadowed, f"the corpus now has {shadowed}: drop our substitute from {TESTKIT}"
 
 
-def test_corpus_registry_tests(live_server: LiveServer, corpus: Corpus) -> None:
+def test_corpus_registry_tests(
+    live_server: LiveServer, corpus: Corpus, record_summary: Callable[[list[str]], None]
+) -> None:
     repository = live_server.base_url + "/xds/repository"
     health = requests.get(live_server.base_url + "/health", timeout=10).json()
     endpoints = Endpoints(

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import requests
 
 from conformance import Endpoints, RunConfig
@@ -10,7 +12,6 @@ from conformance.scripts import ScriptRunner
 from conformance.state import Verdict
 from profiles.testscripts import Feed, Query, Script, Send
 from profiles.testscripts.catalogue import ALL, SINGLE_DOC_42
-from tests.conformance.conftest import record_summary
 from tests.conftest import LiveServer
 
 
@@ -32,7 +33,9 @@ def test_every_component_has_a_script() -> None:
     assert {s.component for s in ALL} == {"registry", "repository", "imaging-source", "fhir"}
 
 
-def test_scripts_pass_against_the_live_server(live_server: LiveServer, corpus: Corpus) -> None:
+def test_scripts_pass_against_the_live_server(
+    live_server: LiveServer, corpus: Corpus, record_summary: Callable[[list[str]], None]
+) -> None:
     results = list(_runner(live_server, corpus).run(ALL))
     passed = sum(r.verdict is Verdict.PASS for r in results)
     lines = [f"scripts: {passed}/{len(results)} steps passed"]

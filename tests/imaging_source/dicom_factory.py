@@ -8,22 +8,21 @@ modality really sends: patient, study, series, equipment, image plane and pixel 
 
 from __future__ import annotations
 
-import io
 import struct
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
-from pydicom.dataset import Dataset, FileMetaDataset
+from pydicom.dataset import Dataset
 from pydicom.sequence import Sequence
 from pydicom.uid import (
-    UID,
     CTImageStorage,
-    ExplicitVRLittleEndian,
     ImplicitVRLittleEndian,
     MRImageStorage,
     RLELossless,
     generate_uid,
 )
+
+from conformance.equivalents import part10 as part10  # re-exported for the tests
 
 ROWS = COLUMNS = 64
 
@@ -152,18 +151,6 @@ def make_study(plan: StudyPlan | None = None) -> list[Dataset]:
         series_uid = generate_uid()
         out.extend(make_instance(plan, series_uid, s, i) for i in range(plan.instances))
     return out
-
-
-def part10(ds: Dataset, transfer_syntax: str = ExplicitVRLittleEndian) -> bytes:
-    """Encode ``ds`` as a DICOM Part 10 file (PS3.10 7.1) in ``transfer_syntax``."""
-    meta = FileMetaDataset()
-    meta.MediaStorageSOPClassUID = ds.SOPClassUID
-    meta.MediaStorageSOPInstanceUID = ds.SOPInstanceUID
-    meta.TransferSyntaxUID = UID(transfer_syntax)
-    ds.file_meta = meta
-    buf = io.BytesIO()
-    ds.save_as(buf, enforce_file_format=True)
-    return buf.getvalue()
 
 
 def implicit(ds: Dataset) -> bytes:

@@ -1,11 +1,12 @@
 """Replay the corpus RAD-69 cases (NIST XDS-I test kit) against a real server.
 
-NIST's image sets are not in the corpus (corpus README 5.1), so an equivalent is loaded: CT
-instances generated with exactly the study, series and SOP Instance UIDs the test kit's
-requests name (:data:`IMAGE_SETS`), through ``beeldportaal import``. The requests are then
-sent as written. Two bindings, as NIST's engine does them: ``$repuid$`` is the Imaging
-Document Source OID under test, and the IDC self-test (idc_4837) addresses NIST's IDS
-simulator, whose place we take.
+NIST's image sets are not in the corpus (corpus README 5.1), so an equivalent is loaded: the
+conformance runner's generated instances (:mod:`conformance.equivalents`) with exactly the
+study, series and SOP Instance UIDs the test kit's requests name (:data:`IMAGE_SETS`, which
+also holds one instance only a negative case names), through ``beeldportaal import``. The
+requests are then sent as written. Two bindings, as NIST's engine does them: ``$repuid$``
+is the Imaging Document Source OID under test, and the IDC self-test (idc_4837) addresses
+NIST's IDS simulator, whose place we take.
 
 Outcome per case as in the manifest: the status, every ``expected_error_codes`` entry as an
 exact errorCode, and the advisory ``implied_error_codes`` too (we aim to meet them). A
@@ -21,8 +22,11 @@ from typing import Any
 import pytest
 from lxml import etree
 
+from conformance import equivalents
+from conformance.corpus import Corpus
+from conformance.feed import NIST_AUTHORITY
+from conformance.selection import imaging_tests
 from tests.conftest import CORPUS
-from tests.imaging_source.dicom_factory import Patient, StudyPlan, make_instance, part10
 from tests.imaging_source.test_rad69 import (  # noqa: F401  (session fixture)
     NIST_IDS,
     Rad69Server,
@@ -80,16 +84,13 @@ CASES = _cases() if CORPUS.is_dir() else []
 
 
 def _image_set_files() -> dict[str, bytes]:
-    """One generated CT instance per SOP Instance UID of :data:`IMAGE_SETS`."""
-    files: dict[str, bytes] = {}
-    for n, (study, series) in enumerate(IMAGE_SETS.items()):
-        plan = StudyPlan(patient=Patient(patient_id=f"IDS-DEPT{n:03d}-a"), study_uid=study)
-        for s, (series_uid, uids) in enumerate(series.items()):
-            for i, uid in enumerate(uids):
-                ds = make_instance(plan, series_uid, s, i)
-                ds.SOPInstanceUID = uid
-                files[uid] = part10(ds)
-    return files
+    """One generated instance per SOP Instance UID of :data:`IMAGE_SETS` (the runner's)."""
+    return equivalents.build(
+        equivalents.Wanted(study, series, uid, f"IDS-DEPT{n:03d}-a^^^&{NIST_AUTHORITY}&ISO", "")
+        for n, (study, sets) in enumerate(IMAGE_SETS.items())
+        for series, uids in sets.items()
+        for uid in uids
+    )
 
 
 @pytest.fixture(scope="module")
@@ -135,6 +136,16 @@ def test_image_sets_hold_every_instance_a_positive_case_asks_for() -> None:
     for case in CASES:
         if case["expected"] == "success":
             assert set(_requested((CORPUS / case["file"]).read_text())) <= held, case["id"]
+
+
+def test_runner_loads_what_the_image_sets_hold() -> None:
+    """The conformance runner's preload asks for the same instances as :data:`IMAGE_SETS`."""
+    corpus = Corpus(CORPUS)
+    asked = equivalents.wanted_instances(corpus, sorted(imaging_tests(corpus)))
+    held = {uid: (st, se) for st, sets in IMAGE_SETS.items() for se, uids in sets.items()
+            for uid in uids}  # fmt: skip
+    assert asked.instances and not asked.unknown
+    assert all(held.get(w.sop) == (w.study, w.series) for w in asked.instances)
 
 
 @pytest.mark.parametrize("case", CASES, ids=[c["id"] for c in CASES])
