@@ -21,7 +21,7 @@ from pathlib import Path
 import pytest
 from lxml import etree
 
-from beeldportaal import xds_cli
+from beeldportaal import submission_metadata, xds_cli
 from profiles import namespaces as ns
 from profiles import transactions as tx
 from profiles.errors import ErrorCode
@@ -449,7 +449,7 @@ def test_repository_option_parsing() -> None:
         "http://a/x?b=c",
         {"1.2.3": "http://r"},
     )
-    with pytest.raises(xds_cli.UsageError):
+    with pytest.raises(submission_metadata.UsageError):
         xds_cli.parse_repositories(["http://a", "http://b"])
 
 
