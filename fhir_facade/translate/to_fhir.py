@@ -122,6 +122,8 @@ def document_reference(
         "resourceType": "DocumentReference",
         "id": resource_id(entry.entry_uuid),
         "meta": {"profile": [canon.DOCUMENT_REFERENCE_PROFILE]},
+        # filled below; kept here so the JSON shows it where the R4 element order has it
+        "contained": contained,
         "masterIdentifier": unique_identifier(entry.unique_id),
         "identifier": [entry_identifier(entry.entry_uuid)],
         "status": canon.XDS_TO_STATUS.get(entry.availability_status, "current"),
@@ -155,13 +157,13 @@ def document_reference(
     context = _context(entry, contained)
     if context:
         doc["context"] = context
-    if contained:
-        doc["contained"] = contained
-    return _ordered(doc)
+    if not contained:
+        del doc["contained"]
+    return doc
 
 
-#: DocumentReference element order (FHIR R4 JSON does not require it; XML does, and the
-#: XML writer follows the model, so this only keeps JSON readable).
+#: List element order (FHIR R4 JSON does not require it; XML does, and the XML writer
+#: follows the model, so this only keeps JSON readable).
 _ORDER = ("resourceType", "id", "meta", "contained", "extension")
 
 

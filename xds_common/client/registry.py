@@ -7,9 +7,7 @@ registry: only the WSDL's messages and the ITI-18 parameter syntax are assumed.
 
 from __future__ import annotations
 
-import tempfile
 from collections.abc import Iterable, Mapping, Sequence
-from pathlib import Path
 from typing import Any
 
 import requests
@@ -21,7 +19,7 @@ from profiles.stored_queries import ParamKind, StoredQuery
 from profiles.vocabulary import Status
 from xds_common.client.envelopes import REGISTRY, Envelopes, Request
 from xds_common.client.results import QueryResult, RegistryResult
-from xds_common.client.transport import DEFAULT_MAX_ENVELOPE_BYTES, SoapTransport
+from xds_common.client.transport import DEFAULT_MAX_ENVELOPE_BYTES, SoapTransport, scratch_dir
 from xds_common.soap import T_BODY
 
 #: A stored-query parameter value: one value, or several (ORed, ITI TF-2a 3.18.4.1.2.3.5).
@@ -77,10 +75,7 @@ class RegistryClient:
         )
 
     def _send(self, request: Request) -> etree._Element:
-        with (
-            tempfile.TemporaryDirectory(prefix="xds-client-") as staging,
-            self._transport.call(self.url, request, Path(staging), mtom=False) as message,
-        ):
+        with self._transport.call(self.url, request, scratch_dir(), mtom=False) as message:
             body = message.envelope.find(T_BODY)
             assert body is not None
             return body[0]

@@ -10,7 +10,6 @@ from __future__ import annotations
 import copy
 import mimetypes
 import re
-import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Final
@@ -35,6 +34,7 @@ from xds_common.client.transport import (
     DEFAULT_MAX_RESPONSE_BYTES,
     Progress,
     SoapTransport,
+    scratch_dir,
 )
 from xds_common.mtom import MtomError, MtomMessage, ResponsePart, new_cid, xop_include
 from xds_common.soap import T_BODY
@@ -154,12 +154,9 @@ class RepositoryClient:
             cid = new_cid()
             xop_include(element, cid)
             parts.append(ResponsePart(cid, part.mime_type or OCTET_STREAM, part.path, size))
-        with (
-            tempfile.TemporaryDirectory(prefix="xds-client-") as staging,
-            self._transport.call(
-                self.url, request, Path(staging), mtom=True, parts=parts, upload=progress
-            ) as message,
-        ):
+        with self._transport.call(
+            self.url, request, scratch_dir(), mtom=True, parts=parts, upload=progress
+        ) as message:
             return RegistryResult.read(_payload(message))
 
     def retrieve(

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import logging
 import re
+import tempfile
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Final
@@ -58,6 +59,16 @@ ACCEPT: Final = "multipart/related, application/soap+xml, text/xml"
 SNIPPET_BYTES: Final = 300
 _TITLE = re.compile(r"<title[^>]*>([^<]*)", re.IGNORECASE)
 _TAG = re.compile(r"<[^>]*>?")
+
+
+def scratch_dir() -> Path:
+    """Where answers whose MIME parts nobody keeps stage them (the system temp folder).
+
+    Registry answers and ITI-41 RegistryResponses carry no documents; should a server send
+    parts anyway, each lands in its own ``mkstemp`` file (mode 0600) that the message's
+    cleanup removes, so no per-call folder has to be made and removed.
+    """
+    return Path(tempfile.gettempdir())
 
 
 class _LocalFileError(Exception):

@@ -91,33 +91,72 @@ def author_of(classification: rim.RimClassification) -> Author:
     return Author(person[0] if person else "", tuple(inst), tuple(role), tuple(spec), tuple(tel))
 
 
-def _first(obj: rim.RimObject, kind: ObjectKind, name: str) -> str:
-    attr = next(a for a in ATTRIBUTES[kind] if a.name == name)
-    found = values(obj, attr)
-    return found[0] if found else ""
+#: Each object kind's attributes by name (profiles.metadata is the one table of them).
+_BY_NAME: dict[ObjectKind, dict[str, Attribute]] = {
+    kind: {a.name: a for a in attributes} for kind, attributes in ATTRIBUTES.items()
+}
 
 
-def _codes(obj: rim.RimObject, kind: ObjectKind, name: str) -> list[Code]:
-    attr = next(a for a in ATTRIBUTES[kind] if a.name == name)
-    return [code_of(c) for c in obj.classified(attr.key)]
+class _Fields:
+    """An object's Slots, Classifications and ExternalIdentifiers indexed in one pass.
 
+    Reading an entry looks up some 25 attributes; indexing once by slot name and scheme
+    (ITI TF-3 Table 4.2.3.1.7-1) keeps that linear in the object's size.
+    """
 
-def _code(obj: rim.RimObject, kind: ObjectKind, name: str) -> Code | None:
-    found = _codes(obj, kind, name)
-    return found[0] if found else None
+    def __init__(self, obj: rim.RimObject, kind: ObjectKind) -> None:
+        self.obj = obj
+        self.attributes = _BY_NAME[kind]
+        self.slots: dict[str, list[str]] = {}
+        for slot in obj.slots:
+            self.slots.setdefault(slot.name, []).extend(slot.values)
+        self.classified: dict[str, list[rim.RimClassification]] = {}
+        for classification in obj.classifications:
+            self.classified.setdefault(classification.scheme, []).append(classification)
+        self.identified: dict[str, list[str]] = {}
+        for external_id in obj.external_ids:
+            self.identified.setdefault(external_id.scheme, []).append(external_id.value)
 
+    def first(self, name: str) -> str:
+        """The first value of attribute ``name`` ("" when absent), as :func:`values` reads it."""
+        attr = self.attributes[name]
+        match attr.coding:
+            case Coding.SLOT:
+                found = self.slots.get(attr.key)
+            case Coding.EXTERNAL_IDENTIFIER:
+                found = self.identified.get(attr.key)
+            case Coding.CLASSIFICATION:
+                classified = self.classified.get(attr.key)
+                return code_of(classified[0]).key if classified else ""
+            case _:
+                found = values(self.obj, attr)
+        return found[0] if found else ""
 
-def _authors(obj: rim.RimObject, kind: ObjectKind) -> list[Author]:
-    attr = next(a for a in ATTRIBUTES[kind] if a.name == "author")
-    return [author_of(c) for c in obj.classified(attr.key)]
+    def many(self, slot: str) -> list[str]:
+        """Every value of the slots called ``slot``."""
+        return list(self.slots.get(slot, ()))
+
+    def codes(self, name: str) -> list[Code]:
+        """The coded values of classification attribute ``name``."""
+        return [code_of(c) for c in self.classified.get(self.attributes[name].key, ())]
+
+    def code(self, name: str) -> Code | None:
+        """The first coded value of ``name``, or None."""
+        found = self.classified.get(self.attributes[name].key)
+        return code_of(found[0]) if found else None
+
+    def authors(self) -> list[Author]:
+        """The author Classifications' sub-attributes (ITI TF-3 4.2.3.1.4)."""
+        return [author_of(c) for c in self.classified.get(self.attributes["author"].key, ())]
 
 
 def _common(obj: rim.RimObject) -> dict[str, object]:
+    attrs = obj.attrs
     return {
         "entry_uuid": obj.id,
-        "availability_status": obj.attrs.get("status", ""),
-        "home_community_id": obj.attrs.get("home", ""),
-        "lid": obj.attrs.get("lid", ""),
+        "availability_status": attrs.get("status", ""),
+        "home_community_id": attrs.get("home", ""),
+        "lid": attrs.get("lid", ""),
         "version": obj.version_name,
         "title": obj.names[0] if obj.names else "",
         "comments": obj.descriptions[0] if obj.descriptions else "",
@@ -127,28 +166,22 @@ def _common(obj: rim.RimObject) -> dict[str, object]:
 
 def to_document_entry(obj: rim.RimObject) -> DocumentEntry:
     """Map an ExtrinsicObject to a DocumentEntry (ITI TF-3 Table 4.2.3.2-1)."""
-    k = ObjectKind.DOCUMENT_ENTRY
-
-    def f(name: str) -> str:
-        return _first(obj, k, name)
-
-    def many(slot: str) -> list[str]:
-        return [v for s in obj.slot(slot) for v in s.values]
-
+    fields = _Fields(obj, ObjectKind.DOCUMENT_ENTRY)
+    f = fields.first
     return DocumentEntry(
         **_common(obj),  # type: ignore[arg-type]
         object_type=obj.attrs.get("objectType", ""),
         mime_type=obj.attrs.get("mimeType", ""),
         patient_id=f("patientId"),
         unique_id=f("uniqueId"),
-        class_code=_code(obj, k, "classCode"),
-        type_code=_code(obj, k, "typeCode"),
-        format_code=_code(obj, k, "formatCode"),
-        healthcare_facility_type_code=_code(obj, k, "healthcareFacilityTypeCode"),
-        practice_setting_code=_code(obj, k, "practiceSettingCode"),
-        confidentiality_codes=_codes(obj, k, "confidentialityCode"),
-        event_codes=_codes(obj, k, "eventCodeList"),
-        authors=_authors(obj, k),
+        class_code=fields.code("classCode"),
+        type_code=fields.code("typeCode"),
+        format_code=fields.code("formatCode"),
+        healthcare_facility_type_code=fields.code("healthcareFacilityTypeCode"),
+        practice_setting_code=fields.code("practiceSettingCode"),
+        confidentiality_codes=fields.codes("confidentialityCode"),
+        event_codes=fields.codes("eventCodeList"),
+        authors=fields.authors(),
         creation_time=f("creationTime"),
         service_start_time=f("serviceStartTime"),
         service_stop_time=f("serviceStopTime"),
@@ -158,8 +191,8 @@ def to_document_entry(obj: rim.RimObject) -> DocumentEntry:
         language_code=f("languageCode"),
         legal_authenticator=f("legalAuthenticator"),
         source_patient_id=f("sourcePatientId"),
-        source_patient_info=many(SlotName.SOURCE_PATIENT_INFO),
-        reference_ids=many(SlotName.REFERENCE_ID_LIST),
+        source_patient_info=fields.many(SlotName.SOURCE_PATIENT_INFO),
+        reference_ids=fields.many(SlotName.REFERENCE_ID_LIST),
         uri=f("URI"),
         document_availability=f("documentAvailability"),
     )
@@ -167,28 +200,28 @@ def to_document_entry(obj: rim.RimObject) -> DocumentEntry:
 
 def to_submission_set(obj: rim.RimObject) -> SubmissionSet:
     """Map a RegistryPackage labelled SubmissionSet (ITI TF-3 Table 4.2.3.3-1)."""
-    k = ObjectKind.SUBMISSION_SET
+    fields = _Fields(obj, ObjectKind.SUBMISSION_SET)
     return SubmissionSet(
         **_common(obj),  # type: ignore[arg-type]
-        patient_id=_first(obj, k, "patientId"),
-        unique_id=_first(obj, k, "uniqueId"),
-        source_id=_first(obj, k, "sourceId"),
-        submission_time=_first(obj, k, "submissionTime"),
-        content_type_code=_code(obj, k, "contentTypeCode"),
-        authors=_authors(obj, k),
-        intended_recipients=[v for s in obj.slot(SlotName.INTENDED_RECIPIENT) for v in s.values],
+        patient_id=fields.first("patientId"),
+        unique_id=fields.first("uniqueId"),
+        source_id=fields.first("sourceId"),
+        submission_time=fields.first("submissionTime"),
+        content_type_code=fields.code("contentTypeCode"),
+        authors=fields.authors(),
+        intended_recipients=fields.many(SlotName.INTENDED_RECIPIENT),
     )
 
 
 def to_folder(obj: rim.RimObject) -> Folder:
     """Map a RegistryPackage labelled Folder (ITI TF-3 Table 4.2.3.4-1)."""
-    k = ObjectKind.FOLDER
+    fields = _Fields(obj, ObjectKind.FOLDER)
     return Folder(
         **_common(obj),  # type: ignore[arg-type]
-        patient_id=_first(obj, k, "patientId"),
-        unique_id=_first(obj, k, "uniqueId"),
-        codes=_codes(obj, k, "codeList"),
-        last_update_time=_first(obj, k, "lastUpdateTime"),
+        patient_id=fields.first("patientId"),
+        unique_id=fields.first("uniqueId"),
+        codes=fields.codes("codeList"),
+        last_update_time=fields.first("lastUpdateTime"),
     )
 
 

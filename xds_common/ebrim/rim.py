@@ -104,58 +104,88 @@ def _localized(element: etree._Element | None) -> list[str]:
     return [ls.get("value", "") for ls in element.iterchildren(T_LOCALIZED)]
 
 
+def _slot(slot: etree._Element) -> RimSlot:
+    """One ``rim:Slot``: its name and the ``ValueList/Value`` texts, stripped, in order."""
+    values = [
+        (value.text or "").strip()
+        for value_list in slot
+        if value_list.tag == T_VALUE_LIST
+        for value in value_list
+        if value.tag == T_VALUE
+    ]
+    return RimSlot(slot.get("name", ""), values)
+
+
 def read_slots(element: etree._Element) -> list[RimSlot]:
     """The direct ``rim:Slot`` children of ``element``."""
-    slots = []
-    for slot in element.iterchildren(T_SLOT):
-        values = [
-            (v.text or "").strip()
-            for vl in slot.iterchildren(T_VALUE_LIST)
-            for v in vl.iterchildren(T_VALUE)
-        ]
-        slots.append(RimSlot(slot.get("name", ""), values))
-    return slots
+    return [_slot(slot) for slot in element.iterchildren(T_SLOT)]
 
 
 def read_classification(element: etree._Element) -> RimClassification:
-    """Read one ``rim:Classification`` element."""
-    names = _localized(element.find(T_NAME))
+    """Read one ``rim:Classification`` element (one pass over its children)."""
+    slots: list[RimSlot] = []
+    name: str | None = None
+    for child in element:
+        tag = child.tag
+        if tag == T_SLOT:
+            slots.append(_slot(child))
+        elif tag == T_NAME and name is None:
+            names = _localized(child)
+            name = names[0] if names else ""
+    get = element.get
     return RimClassification(
-        id=element.get("id", ""),
-        classified_object=element.get("classifiedObject", ""),
-        scheme=element.get("classificationScheme", ""),
-        node=element.get("classificationNode", ""),
-        node_representation=element.get("nodeRepresentation", ""),
-        name=names[0] if names else "",
-        slots=read_slots(element),
+        id=get("id", ""),
+        classified_object=get("classifiedObject", ""),
+        scheme=get("classificationScheme", ""),
+        node=get("classificationNode", ""),
+        node_representation=get("nodeRepresentation", ""),
+        name=name or "",
+        slots=slots,
         element=element,
+    )
+
+
+def _external_identifier(element: etree._Element) -> RimExternalIdentifier:
+    names = _localized(element.find(T_NAME))
+    get = element.get
+    return RimExternalIdentifier(
+        id=get("id", ""),
+        registry_object=get("registryObject", ""),
+        scheme=get("identificationScheme", ""),
+        value=get("value", ""),
+        name=names[0] if names else "",
     )
 
 
 def read_object(element: etree._Element) -> RimObject:
-    """Read an ExtrinsicObject / RegistryPackage / Association with all its children."""
+    """Read an ExtrinsicObject / RegistryPackage / Association with all its children.
+
+    One pass over the children (ebRIM 3.0 2.5-2.8): Slots, Classifications and
+    ExternalIdentifiers in document order; the first Name, Description and VersionInfo.
+    """
     obj = RimObject(
         tag=element.tag if isinstance(element.tag, str) else "",
         element=element,
-        attrs={str(k): str(v) for k, v in element.attrib.items()},
-        slots=read_slots(element),
-        names=_localized(element.find(T_NAME)),
-        descriptions=_localized(element.find(T_DESCRIPTION)),
+        attrs=dict(element.attrib),  # type: ignore[arg-type]
     )
-    version = element.find(T_VERSION_INFO)
-    if version is not None:
-        obj.version_name = version.get("versionName", "")
-    for child in element.iterchildren(T_CLASSIFICATION):
-        obj.classifications.append(read_classification(child))
-    for child in element.iterchildren(T_EXTERNAL_ID):
-        names = _localized(child.find(T_NAME))
-        obj.external_ids.append(
-            RimExternalIdentifier(
-                id=child.get("id", ""),
-                registry_object=child.get("registryObject", ""),
-                scheme=child.get("identificationScheme", ""),
-                value=child.get("value", ""),
-                name=names[0] if names else "",
-            )
-        )
+    names: list[str] | None = None
+    descriptions: list[str] | None = None
+    version: str | None = None
+    for child in element:
+        tag = child.tag
+        if tag == T_SLOT:
+            obj.slots.append(_slot(child))
+        elif tag == T_CLASSIFICATION:
+            obj.classifications.append(read_classification(child))
+        elif tag == T_EXTERNAL_ID:
+            obj.external_ids.append(_external_identifier(child))
+        elif tag == T_NAME and names is None:
+            names = _localized(child)
+        elif tag == T_DESCRIPTION and descriptions is None:
+            descriptions = _localized(child)
+        elif tag == T_VERSION_INFO and version is None:
+            version = child.get("versionName", "")
+    obj.names = names or []
+    obj.descriptions = descriptions or []
+    obj.version_name = version or ""
     return obj
