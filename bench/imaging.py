@@ -10,7 +10,8 @@ In one run, in one temp folder:
    ``beeldportaal serve`` (own temp home, SQLite, 2 workers, durable store: fsync per file).
 3. Measures, each against both:
    - C-STORE ingest of A with dcmtk's ``storescu`` (``TCP_NODELAY=1``, 128 KiB PDU, one
-     association): instances/s;
+     association): instances/s; also, for scale, into our SCP's pynetdicom AE (same PDU size
+     and socket options) with a handler that stores nothing: the transport's own ceiling;
    - STOW-RS of B in one request (the same multipart body file for both): s and MB/s;
    - WADO-RS retrieve of the whole study A with ``curl -o /dev/null`` (median of 3): MB/s;
    - WADO-RS study metadata of A (median of 5 after one warm-up): ms;
@@ -44,11 +45,13 @@ from typing import Any
 import numpy as np
 import requests
 from pydicom.uid import generate_uid
+from pynetdicom import evt
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench.repository import children, others_running, peak_rss_mb  # noqa: E402
+from imaging_source import scp  # noqa: E402
 from tests.conftest import LiveServer, free_port, start_server  # noqa: E402
 from tests.imaging_source.dicom_factory import Patient, StudyPlan, make_instance, part10  # noqa: E402
 from tests.imaging_source.orthanc import Orthanc, ensure_installed  # noqa: E402
@@ -132,6 +135,18 @@ def storescu(ae: str, port: int, folder: Path) -> float:
     return time.perf_counter() - started
 
 
+def pynetdicom_floor(folder: Path) -> float:
+    """storescu into our SCP's AE whose C-STORE handler stores nothing; seconds."""
+    handlers = [(evt.EVT_C_STORE, lambda _event: 0x0000), *scp.socket_handlers()]
+    ae = scp.build_ae(OUR_AE)
+    server = ae.start_server(("127.0.0.1", 0), block=False, evt_handlers=handlers)
+    assert server is not None
+    try:
+        return storescu(OUR_AE, int(server.server_address[1]), folder)
+    finally:
+        server.shutdown()
+
+
 def curl_retrieve(url: str) -> tuple[float, int]:
     """WADO-RS retrieve with curl into /dev/null; (seconds, bytes)."""
     done = subprocess.run(
@@ -193,6 +208,7 @@ def run(args: argparse.Namespace, tmp: Path, sides: Sides) -> dict[str, Any]:
     print("== C-STORE (storescu) ...", flush=True)
     seconds = each(sides, lambda s: storescu(*sides.dicom[s], tmp / "a"))
     r["cstore_instances_s"] = {s: args.instances / t for s, t in seconds.items()}
+    r["cstore_floor_instances_s"] = args.instances / pynetdicom_floor(tmp / "a")
     print("== STOW-RS (one request) ...", flush=True)
     body = tmp / "stow.body"
     ctype = multipart(sorted((tmp / "b").iterdir()), body)
@@ -274,6 +290,8 @@ def report(r: dict[str, Any]) -> None:
     for key, unit in (("cstore_instances_s", "instances/s"), ("stow_mb_s", "MB/s"),
                       ("wado_mb_s", "MB/s"), ("metadata_ms", "ms"), ("qido_ms", "ms")):  # fmt: skip
         print(f"{key:20s} Orthanc {r[key]['orthanc']:9.1f}   ours {r[key]['ours']:9.1f}  {unit}")
+    print(f"C-STORE into a pynetdicom SCP storing nothing: {r['cstore_floor_instances_s']:.1f} "
+          "instances/s (the transport's ceiling for ours)")  # fmt: skip
     print(f"worker peak RSS while retrieving the study: {r['rss_mb_retrieve_study']:.0f} MB")
     for name, value, limit, met in verdicts(r):
         shown = "-" if value is None else f"{value:.2f}"

@@ -1,7 +1,8 @@
 """Pure: a Data Set as DICOM JSON (PS3.18 F.2), with bulk data as BulkDataURI (F.2.6).
 
 Computed once per instance at ingest and stored with the index row, so WADO-RS metadata for a
-study is a string join (:func:`metadata_array`). pydicom encodes each element's value
+study is a join of the stored texts (:func:`metadata_array`, :func:`metadata_chunks`), with no
+JSON parsing or encoding per instance. pydicom encodes each element's value
 (``DataElement.to_json_dict``: PN groups, IS/DS numbers, AT, InlineBinary); this module walks
 the Data Set itself so that each bulk element gets a URI naming its path, e.g.
 ``…/bulkdata/00880200/1/7FE00010`` for the pixels of the first Icon Image Sequence item.
@@ -16,7 +17,7 @@ from __future__ import annotations
 import json
 import logging
 import math
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
 from pydicom.dataelem import DataElement
@@ -35,6 +36,9 @@ ALWAYS_BULK = frozenset({0x7FE00010, 0x7FE00008, 0x7FE00009, 0x00420011, 0x54001
 #: Data Set Trailing Padding (PS3.10 7.2) carries nothing.
 _SKIP = frozenset({0xFFFCFFFC})
 _BULK_KEY = '"BulkDataURI":"'
+_BULK_KEY_BYTES = _BULK_KEY.encode()
+#: Instances per chunk of a streamed metadata response (about 100-500 KB each).
+CHUNK_INSTANCES = 64
 
 
 def instance_path(study_uid: str, series_uid: str, sop_uid: str) -> str:
@@ -108,3 +112,19 @@ def absolutize(text: str, base_url: str) -> str:
 def metadata_array(texts: Iterable[str], base_url: str) -> str:
     """A WADO-RS metadata response body (PS3.18 10.4.1.1.2): the JSON array of instances."""
     return absolutize("[" + ",".join(texts) + "]", base_url)
+
+
+def metadata_chunks(
+    texts: Sequence[bytes], base_url: str, per_chunk: int = CHUNK_INSTANCES
+) -> Iterator[bytes]:
+    """A WADO-RS metadata body (PS3.18 10.4.1.1.2) from UTF-8 texts, chunk by chunk.
+
+    The same bytes as :func:`metadata_array`, made ``per_chunk`` instances at a time so that
+    a large study is sent while the rest is still being joined.
+    """
+    prefix = _BULK_KEY_BYTES + base_url.rstrip("/").encode() + b"/"
+    yield b"["
+    for start in range(0, len(texts), per_chunk):
+        chunk = b",".join(texts[start : start + per_chunk])
+        yield (b"," if start else b"") + chunk.replace(_BULK_KEY_BYTES, prefix)
+    yield b"]"

@@ -138,6 +138,15 @@ def _quickack(event: Event) -> None:
         raw.setsockopt(socket.IPPROTO_TCP, _TCP_QUICKACK, 1)
 
 
+def socket_handlers() -> list[EventHandlerType]:
+    """The event handlers that tune each association's socket (see the module docstring)."""
+    return [
+        (evt.EVT_CONN_OPEN, _nodelay),
+        (evt.EVT_DATA_SENT, _quickack),
+        (evt.EVT_DATA_RECV, _quickack),
+    ]
+
+
 def sender_ae(event: Event) -> str:
     """The AE that sent the C-STORE: the peer, which is the acceptor when we asked by C-GET."""
     peer = event.assoc.acceptor if event.assoc.is_requestor else event.assoc.requestor
@@ -224,9 +233,7 @@ def start_scp(
     )
     handlers: list[EventHandlerType] = [
         (evt.EVT_C_STORE, handle_store, [ingestor]),
-        (evt.EVT_CONN_OPEN, _nodelay),
-        (evt.EVT_DATA_SENT, _quickack),
-        (evt.EVT_DATA_RECV, _quickack),
+        *socket_handlers(),
     ]
     server_class = _ReusePortServer if reuse_port else _Server
     server = ae.make_server((host, port), evt_handlers=handlers, server_class=server_class)

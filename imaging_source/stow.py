@@ -1,7 +1,7 @@
 """Pure: the STOW-RS Store Instances Response (PS3.18 10.5.3 and Annex I) from ingest outcomes.
 
-The HTTP endpoint streams each ``application/dicom`` part into
-:meth:`~imaging_source.ingest.Ingestor.ingest` (``origin="stow-rs"``, ``study_uid`` from the
+The HTTP endpoint streams each ``application/dicom`` part into an ingest batch
+(:meth:`~imaging_source.ingest.Ingestor.batch`, ``origin="stow-rs"``, ``study_uid`` from the
 target resource) and hands the outcomes here. Status: 200 when every instance was stored,
 202 when some were, 409 when none was (a request it could not parse is the endpoint's 400).
 """
@@ -14,10 +14,10 @@ from typing import Any
 
 from imaging_source.dicom_json import instance_path
 from imaging_source.errors import IngestError
-from imaging_source.ingest import IngestResult
+from imaging_source.ingest import IngestResult, Outcome
 
 #: Outcome of one body part: stored (or already stored), or refused with its error.
-PartOutcome = IngestResult | IngestError
+PartOutcome = Outcome
 
 
 @dataclass(frozen=True)

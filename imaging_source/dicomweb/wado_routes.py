@@ -3,7 +3,8 @@
 Retrieve answers ``multipart/related; type="application/dicom"`` with Content-Length set
 (computed before the first byte from the file sizes) and each file streamed in bounded
 chunks; metadata answers the cached DICOM JSON (``application/dicom+json``, 10.4.1.1.2)
-without opening a file. Unknown targets are 404, unacceptable media types 406 (10.4.3).
+without opening a file, streamed in chunks of instances. Unknown targets are 404,
+unacceptable media types 406 (10.4.3).
 """
 
 from __future__ import annotations
@@ -11,9 +12,10 @@ from __future__ import annotations
 from flask import Blueprint, Response, request
 
 from imaging_source.context import ImagingContext
+from imaging_source.dicom_json import metadata_chunks
 from imaging_source.dicomweb.accept import accepts, parse_accept
 from imaging_source.dicomweb.errors import not_acceptable, not_found
-from imaging_source.dicomweb.http import DICOM_JSON, PREFIX, install_error_handler, json_response
+from imaging_source.dicomweb.http import DICOM_JSON, PREFIX, install_error_handler
 from imaging_source.dicomweb.multipart import (
     body_length,
     content_type,
@@ -21,7 +23,7 @@ from imaging_source.dicomweb.multipart import (
     stream_parts,
 )
 from imaging_source.dicomweb.retrieve import DICOM, acceptable_syntaxes, check_syntaxes, plan_parts
-from imaging_source.index.reader import Target, instance_files, metadata
+from imaging_source.index.reader import Target, instance_files, metadata_texts
 
 _RETRIEVE_DEFAULT = f'multipart/related; type="{DICOM}"'
 
@@ -60,10 +62,11 @@ def retrieve_metadata(ctx: ImagingContext, target: Target) -> Response:
     if not (accepts(ranges, DICOM_JSON) or accepts(ranges, "application/json")):
         raise not_acceptable("metadata is available as application/dicom+json")
     with ctx.read() as session:
-        text = metadata(session, target, ctx.settings.effective_dicomweb_url)
-    if text is None:
+        texts = metadata_texts(session, target)
+    if not texts:
         raise not_found(f"no {_describe(target)} here")
-    return json_response(text)
+    body = metadata_chunks(texts, ctx.settings.effective_dicomweb_url)
+    return Response(body, mimetype=DICOM_JSON, direct_passthrough=True)
 
 
 def register(bp: Blueprint, ctx: ImagingContext) -> None:

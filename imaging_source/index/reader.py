@@ -1,8 +1,10 @@
 """Read the index: what WADO-RS metadata, retrieve and the manifest builder need, no files.
 
 WADO-RS metadata (PS3.18 10.4.1.1.2) is a join of the cached DICOM JSON of the instances,
-in series and instance order, with BulkDataURIs made absolute for ``base_url``. Retrieve
-(10.4.1.1.1) lists the stored files of a study, series or instance in that same order.
+in series and instance order, with BulkDataURIs made absolute for ``base_url``; the texts are
+read as UTF-8 bytes (SQLite ``CAST … AS BLOB``, PostgreSQL ``convert_to``), so serving them
+decodes and encodes nothing. Retrieve (10.4.1.1.1) lists the stored files of a study, series
+or instance in that same order.
 """
 
 from __future__ import annotations
@@ -10,7 +12,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, cast
 
-from sqlalchemy import Select, Table, select
+from sqlalchemy import ColumnElement, LargeBinary, Select, Table, func, select
+from sqlalchemy import cast as sql_cast
 from sqlalchemy.orm import Session
 
 from imaging_source.dicom_json import metadata_array
@@ -69,6 +72,22 @@ def metadata(session: Session, target: Target, base_url: str) -> str | None:
     """The target's metadata as a DICOM JSON array (text), or None when nothing matches."""
     texts = session.scalars(_scoped(select(_INSTANCES.c.dicom_json), target)).all()
     return metadata_array(texts, base_url) if texts else None
+
+
+def _utf8(session: Session) -> ColumnElement[bytes]:
+    """The ``dicom_json`` column as its UTF-8 bytes, in the session's SQL dialect."""
+    column = _INSTANCES.c.dicom_json
+    if session.get_bind().dialect.name == "postgresql":  # text::bytea would read escapes
+        return func.convert_to(column, "UTF8", type_=LargeBinary)
+    return sql_cast(column, LargeBinary)
+
+
+def metadata_texts(session: Session, target: Target) -> list[bytes]:
+    """The target's instances' DICOM JSON as UTF-8 bytes, in order (empty: nothing matches).
+
+    Join them with :func:`imaging_source.dicom_json.metadata_chunks`.
+    """
+    return list(session.scalars(_scoped(select(_utf8(session)), target)))
 
 
 def study_metadata(session: Session, study_uid: str, base_url: str) -> str | None:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -159,29 +158,26 @@ def test_ingest_from_path_and_stream(ingestor: Ingestor, tmp_path: Path) -> None
         assert not ingestor.ingest(f).duplicate
 
 
-def test_study_metadata_of_500_instances_within_20_ms(
+def test_study_metadata_lists_every_instance_from_the_index(
     store: InstanceStore, db_url: str, read: sessionmaker[Session]
 ) -> None:
+    """Study metadata comes from the DICOM JSON stored at ingest (its speed: bench/imaging.py)."""
     fast = Ingestor(InstanceStore(store.root, durable=False), session_factory(db_url, write=True))
-    plan = StudyPlan(series=5, instances=100)
-    for _, data in ct_files(plan):
-        fast.ingest(data)
-    timings = []
-    for _ in range(7):
-        start = time.perf_counter()
-        with read() as s:
-            body = reader.study_metadata(s, plan.study_uid, "http://h/dicom-web")
-        timings.append(time.perf_counter() - start)
+    plan = StudyPlan(series=3, instances=20)
+    sent = {ds.SOPInstanceUID: ds for ds, data in ct_files(plan) if fast.ingest(data)}
+    files = [p for p in (store.root / "instances").rglob("*") if p.is_file()]
+    assert len(files) == 60
+    for path in files:
+        path.unlink()  # metadata must not need the files
+    with read() as s:
+        body = reader.study_metadata(s, plan.study_uid, "http://h/dicom-web")
     assert body is not None
-    assert len(json.loads(body)) == 500
-    best = min(timings) * 1000
-    backend = db_url.split(":", 1)[0].split("+", 1)[0]
-    print(
-        f"\nWADO-RS study metadata, 500 instances, {backend}: {best:.1f} ms (best of 7), "
-        f"{len(body)} bytes"
-    )
-    # The target is 20 ms (issue); PostgreSQL on a loaded 2-core test machine gets a margin.
-    assert best <= (20 if backend == "sqlite" else 50)
+    listed = json.loads(body)
+    assert {item["00080018"]["Value"][0] for item in listed} == set(sent)
+    for item in listed:
+        ds = sent[item["00080018"]["Value"][0]]
+        assert item["0020000D"]["Value"] == [plan.study_uid]
+        assert item["0020000E"]["Value"] == [ds.SeriesInstanceUID]
 
 
 def test_concurrent_ingest_of_one_study_keeps_the_counters(
