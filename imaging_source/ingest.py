@@ -10,8 +10,8 @@
    of :data:`BATCH_LIMIT`), in one database transaction: a re-sent identical instance is
    answered from the index (idempotent); a different object with the same SOP Instance UID
    is refused (CONFLICT); the other files, once their fsync is done, are linked into the
-   store, the rows added, the store's directories fsynced, and the transaction commits with
-   SQLite's ``synchronous=FULL`` (PostgreSQL commits are durable as they are). Only then is
+   store, the rows added, the store's directories fsynced, and the transaction commits
+   durably (SQLite ``synchronous=FULL`` on write engines, PostgreSQL by default). Only then is
    an instance reported stored: a C-STORE Success or a STOW-RS 200 means the file and its
    index row survive a crash.
 """
@@ -26,7 +26,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import BinaryIO
 
 from sqlalchemy import Connection, Engine
 from sqlalchemy.exc import IntegrityError, OperationalError
@@ -168,18 +168,9 @@ class Ingestor:
 
     @contextmanager
     def _transaction(self) -> Iterator[Connection]:
-        """A write transaction; on SQLite with a durable store its commit is fsynced."""
-        with self._engine.connect() as conn:
-            full = self.store.durable and self._engine.dialect.name == "sqlite"
-            driver: Any = conn.connection.driver_connection
-            if full:  # SQLite refuses to change it inside a transaction
-                driver.execute("PRAGMA synchronous=FULL")
-            try:
-                with conn.begin():
-                    yield conn
-            finally:
-                if full:  # back to what xds_common.db sets for every connection
-                    driver.execute("PRAGMA synchronous=NORMAL")
+        """A write transaction; its commit is durable (xds_common.db write engines)."""
+        with self._engine.connect() as conn, conn.begin():
+            yield conn
 
     def index(self, pending: list[_Pending], origin: str) -> list[Outcome]:
         """Index ``pending`` in one transaction (retrying lost insert races); their outcomes."""

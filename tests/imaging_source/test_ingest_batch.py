@@ -101,15 +101,15 @@ def test_what_another_process_added_is_not_lost(
         assert (study.number_of_series, study.number_of_instances) == (3, 4)
 
 
-def test_durable_sqlite_commit_leaves_the_connection_as_it_was(
-    ingestor: Ingestor, db_url: str
-) -> None:
-    """The ingest commit runs with synchronous=FULL; pooled connections go back to NORMAL."""
+def test_ingest_commits_on_a_durable_sqlite_connection(ingestor: Ingestor, db_url: str) -> None:
+    """Write engines fsync every commit (synchronous=FULL); read engines need not."""
     ingestor.ingest(encode(make_study()[0]))
     if not db_url.startswith("sqlite"):
         return
-    with get_engine(db_url, write=True).connect() as conn:
-        driver = conn.connection.driver_connection
-        assert driver is not None
-        level = driver.execute("PRAGMA synchronous").fetchone()
-    assert level == (1,)  # NORMAL, as xds_common.db sets it
+    levels = []
+    for write in (True, False):
+        with get_engine(db_url, write=write).connect() as conn:
+            driver = conn.connection.driver_connection
+            assert driver is not None
+            levels.append(driver.execute("PRAGMA synchronous").fetchone())
+    assert levels == [(2,), (1,)]  # FULL for writers, NORMAL for readers
