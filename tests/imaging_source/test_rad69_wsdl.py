@@ -16,7 +16,6 @@ from __future__ import annotations
 import json
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 
 import pytest
 import requests
@@ -24,13 +23,13 @@ import zeep
 from lxml import etree
 from pydicom.uid import ExplicitVRLittleEndian, generate_uid
 from zeep.plugins import HistoryPlugin
-from zeep.transports import Transport
 
 from profiles import namespaces as ns
 from profiles import transactions as tx
 from profiles.errors import ErrorCode
 from profiles.vocabulary import ResponseStatus
 from tests.conftest import CORPUS, LiveServer
+from tests.zeep_loopback import LoopbackTransport
 from xds_common.wsdl.serve import WSDL_CONTENT_TYPE, WSDLS, wsdl_text
 
 WSDL_DIR = Path(__file__).resolve().parents[2] / "xds_common" / "wsdl"
@@ -47,29 +46,6 @@ SERVICE = "ImagingDocumentSource_Service"
 PORT = "ImagingDocumentSource_Port_Soap12"
 OPERATION = "ImagingDocumentSource_RetrieveImagingDocumentSet"
 ENDPOINT = "/xds/imaging-source"
-
-
-class LoopbackTransport(Transport):
-    """A zeep transport that only talks to 127.0.0.1 and remembers every URL it loaded."""
-
-    def __init__(self) -> None:
-        super().__init__(session=requests.Session(), timeout=10, operation_timeout=30)
-        self.loaded: list[str] = []
-
-    @staticmethod
-    def _check(url: str) -> None:
-        if urlsplit(url).hostname != "127.0.0.1":
-            raise AssertionError(f"zeep tried to reach {url}")
-
-    def load(self, url: str) -> bytes:
-        self._check(url)
-        self.loaded.append(url)
-        return bytes(super().load(url))
-
-    def post(self, address: str, message: Any, headers: Any) -> requests.Response:
-        self._check(address)
-        response: requests.Response = super().post(address, message, headers)
-        return response
 
 
 def _one(node: etree._Element, path: str) -> etree._Element:

@@ -44,7 +44,6 @@ import requests
 import zeep
 from lxml import etree
 from zeep.plugins import HistoryPlugin
-from zeep.transports import Transport
 
 from profiles import namespaces as ns
 from profiles import stored_queries as sq
@@ -60,34 +59,12 @@ from profiles.vocabulary import (
     Status,
 )
 from tests.conftest import NIST_AUTHORITY, LiveServer
+from tests.zeep_loopback import LoopbackTransport
 
 WSDL_DIR = Path(__file__).resolve().parents[2] / "xds_common" / "wsdl"
 ITI_42 = "DocumentRegistry_RegisterDocumentSet-b"
 ITI_18 = "DocumentRegistry_RegistryStoredQuery"
 SCHEMA_FILES = ("rs.xsd", "lcm.xsd", "query.xsd", "rim.xsd", "xml.xsd")
-
-
-class LoopbackTransport(Transport):
-    """A zeep transport that only talks to 127.0.0.1 and remembers every URL it loaded."""
-
-    def __init__(self) -> None:
-        super().__init__(session=requests.Session(), timeout=10, operation_timeout=30)
-        self.loaded: list[str] = []
-
-    @staticmethod
-    def _check(url: str) -> None:
-        if urlsplit(url).hostname != "127.0.0.1":
-            raise AssertionError(f"zeep tried to reach {url}")
-
-    def load(self, url: str) -> bytes:
-        self._check(url)
-        self.loaded.append(url)
-        return bytes(super().load(url))
-
-    def post(self, address: str, message: Any, headers: Any) -> requests.Response:
-        self._check(address)
-        response: requests.Response = super().post(address, message, headers)
-        return response
 
 
 def message_schema() -> etree.XMLSchema:
