@@ -44,7 +44,7 @@ from xds_common import soap
 from xds_common.dispatch import Attached, Dispatcher, Reply
 from xds_common.ebrim import writer as ebrim_writer
 from xds_common.errors import RegistryError
-from xds_common.mtom import MtomError, ResponsePart, new_cid, read_mtom, xop_include
+from xds_common.mtom import ResponsePart, new_cid, xop_include
 from xds_common.wsdl import serve as wsdl
 
 ENDPOINT = "/xds/imaging-source"
@@ -189,11 +189,6 @@ def build_dispatcher(ctx: ImagingContext) -> Dispatcher:
     return dispatcher
 
 
-def _fault_reply(error: soap.SoapFault, status: int) -> Reply:
-    body = soap.fault(error)
-    return Reply(status, soap.SOAP_CONTENT_TYPE, body, len(body))
-
-
 def handle(ctx: ImagingContext, dispatcher: Dispatcher) -> Reply:
     """Read the (plain SOAP or MTOM) request with bounded memory and dispatch it.
 
@@ -201,24 +196,14 @@ def handle(ctx: ImagingContext, dispatcher: Dispatcher) -> Reply:
     limit; larger ones get HTTP 413 with a SOAP Fault, unread.
     """
     limit = ctx.settings.max_soap_bytes
-    if request.content_length is not None and request.content_length > limit:
-        return _fault_reply(soap.SoapFault(f"request larger than {limit} bytes"), 413)
-    try:
-        message = read_mtom(
-            request.stream,
-            request.content_type or "",
-            ctx.store.root / "staging",
-            max_root_bytes=limit,
-            max_total_bytes=limit,
-        )
-    except MtomError as exc:
-        return _fault_reply(soap.SoapFault(str(exc)), exc.kind.http_status)
-    with message:
-        try:
-            parsed = soap.read_envelope(message.envelope, message.is_mtom, message)
-        except soap.SoapFault as exc:
-            return _fault_reply(exc, 400)
-        return dispatcher.dispatch_request(parsed)
+    return dispatcher.dispatch_stream(
+        request.stream,
+        request.content_type or "",
+        request.content_length,
+        ctx.store.root / "staging",
+        max_root_bytes=limit,
+        max_total_bytes=limit,
+    )
 
 
 def register(bp: Blueprint, ctx: ImagingContext) -> None:

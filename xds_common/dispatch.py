@@ -12,13 +12,14 @@ import logging
 import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from lxml import etree
 
 from profiles.transactions import Transaction
 from xds_common import soap
 from xds_common.errors import RegistryError, XdsError
-from xds_common.mtom import ResponsePart, mtom_response
+from xds_common.mtom import MtomError, Readable, ResponsePart, mtom_response, read_mtom
 
 log = logging.getLogger(__name__)
 
@@ -59,6 +60,12 @@ class Reply:
     length: int | None = None
 
 
+def fault_reply(error: soap.SoapFault, status: int) -> Reply:
+    """HTTP ``status`` with a SOAP Fault body of known length."""
+    body = soap.fault(error)
+    return Reply(status, soap.SOAP_CONTENT_TYPE, body, len(body))
+
+
 @dataclass
 class Dispatcher:
     """Dispatches SOAP requests of one endpoint by their wsa:Action."""
@@ -90,6 +97,41 @@ class Dispatcher:
         except soap.SoapFault as exc:
             return self._fault(exc)
         return self.dispatch_request(request)
+
+    def dispatch_stream(
+        self,
+        stream: Readable,
+        content_type: str,
+        length: int | None,
+        staging: Path,
+        *,
+        max_root_bytes: int,
+        max_total_bytes: int,
+    ) -> Reply:
+        """Read a plain SOAP or MTOM/XOP request with bounded memory and dispatch it.
+
+        A body over ``max_total_bytes`` is refused unread (HTTP 413); a broken package or
+        envelope is a SOAP Fault (ITI TF-2x V.3.2.1, Appendix V.9). Attachments staged in
+        ``staging`` are removed when the request is done. Never raises.
+        """
+        if length is not None and length > max_total_bytes:
+            return fault_reply(soap.SoapFault(f"request larger than {max_total_bytes} bytes"), 413)
+        try:
+            message = read_mtom(
+                stream,
+                content_type,
+                staging,
+                max_root_bytes=max_root_bytes,
+                max_total_bytes=max_total_bytes,
+            )
+        except MtomError as exc:
+            return fault_reply(soap.SoapFault(str(exc)), exc.kind.http_status)
+        with message:
+            try:
+                parsed = soap.read_envelope(message.envelope, message.is_mtom, message)
+            except soap.SoapFault as exc:
+                return fault_reply(exc, 400)
+            return self.dispatch_request(parsed)
 
     def dispatch_request(self, request: soap.SoapRequest) -> Reply:
         """Handle a request whose envelope was already read (MTOM endpoints); never raises."""

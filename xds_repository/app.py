@@ -13,11 +13,9 @@ import threading
 from flask import Blueprint, Flask, Response, request
 
 from profiles import transactions as tx
-from xds_common import soap
 from xds_common.db import session_factory
 from xds_common.dispatch import Dispatcher, Reply
 from xds_common.ebrim import writer
-from xds_common.mtom import MtomError, read_mtom
 from xds_common.settings import Settings
 from xds_common.wsdl import serve
 from xds_repository.context import RepositoryContext
@@ -59,33 +57,16 @@ def build_dispatcher(ctx: RepositoryContext, max_bytes: int) -> Dispatcher:
     return dispatcher
 
 
-def _fault_reply(error: soap.SoapFault, status: int) -> Reply:
-    body = soap.fault(error)
-    return Reply(status, soap.SOAP_CONTENT_TYPE, body, len(body))
-
-
 def handle(ctx: RepositoryContext, dispatcher: Dispatcher, settings: Settings) -> Reply:
     """Read the streamed request, dispatch it, and always clean its staging files."""
-    length = request.content_length
-    if length is not None and length > settings.max_document_bytes:
-        return _fault_reply(soap.SoapFault(f"request larger than {settings.max_document_bytes} "
-                                           "bytes"), 413)  # fmt: skip
-    try:
-        message = read_mtom(
-            request.stream,
-            request.content_type or "",
-            ctx.store.stage_dir(),
-            max_root_bytes=settings.max_soap_bytes,
-            max_total_bytes=settings.max_document_bytes,
-        )
-    except MtomError as exc:
-        return _fault_reply(soap.SoapFault(str(exc)), exc.kind.http_status)
-    with message:
-        try:
-            parsed = soap.read_envelope(message.envelope, message.is_mtom, message)
-        except soap.SoapFault as exc:
-            return _fault_reply(exc, 400)
-        return dispatcher.dispatch_request(parsed)
+    return dispatcher.dispatch_stream(
+        request.stream,
+        request.content_type or "",
+        request.content_length,
+        ctx.store.stage_dir(),
+        max_root_bytes=settings.max_soap_bytes,
+        max_total_bytes=settings.max_document_bytes,
+    )
 
 
 def wsdl_text(base_url: str) -> str:
